@@ -1,0 +1,55 @@
+package io.amqproxy;
+
+import java.net.InetSocketAddress;
+
+/**
+ * A running AMQP 0-9-1 proxy: it accepts client connections and serves their channels from a pool of
+ * upstream broker connections, keyed by user, password and virtual host.
+ *
+ * <p>Create one with {@link #builder()}. Instances are thread-safe. {@link #close()} is graceful and
+ * idempotent: clients still connected receive {@code Connection.Close 320 CONNECTION_FORCED}.
+ *
+ * <pre>{@code
+ * try (AmqProxy proxy = AmqProxy.builder()
+ *         .upstream("amqp://127.0.0.1:5672")
+ *         .listen(0)
+ *         .start()) {
+ *     int port = proxy.port();
+ * }
+ * }</pre>
+ */
+public interface AmqProxy extends AutoCloseable {
+
+    /** Returns a new builder with the defaults documented on {@link ProxyConfig.Builder}. */
+    static ProxyConfig.Builder builder() {
+        return new ProxyConfig.Builder();
+    }
+
+    /** Starts a proxy for an already built configuration, through the implementation found on the classpath. */
+    static AmqProxy start(ProxyConfig config) {
+        return ProviderLookup.provider().start(config);
+    }
+
+    /** The TCP port clients connect to; the real one when the proxy was asked to listen on port 0. */
+    int port();
+
+    /** The address the proxy listens on. */
+    InetSocketAddress localAddress();
+
+    /** The configuration this proxy runs with. */
+    ProxyConfig config();
+
+    /** A consistent-enough snapshot of the proxy's counters and gauges; cheap, safe from any thread. */
+    ProxyStats stats();
+
+    /** Whether the proxy still accepts clients, i.e. {@link #close()} has not been called. */
+    boolean isRunning();
+
+    /**
+     * Stops accepting clients, sends {@code Connection.Close 320 CONNECTION_FORCED} to the clients still
+     * connected, waits up to {@link ProxyConfig.Timeouts#shutdown()} for them to answer, closes the upstream
+     * connections with {@code 200} and stops the event loops. Calling it again does nothing.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,17 @@
+package io.amqproxy;
+
+/** Thrown when a proxy cannot be configured or started: a bad setting, a port in use, a missing implementation. */
+public class AmqProxyException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** An exception with a message that says what is wrong and how to fix it. */
+    public AmqProxyException(String message) {
+        super(message);
+    }
+
+    /** An exception with a message and the underlying cause. */
+    public AmqProxyException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

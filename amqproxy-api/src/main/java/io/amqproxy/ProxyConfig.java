@@ -1,0 +1,319 @@
+package io.amqproxy;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The immutable configuration of a proxy, made by {@link Builder#build()}.
+ *
+ * @param upstream   where the broker is
+ * @param listenHost the address to listen on; {@code "localhost"} by default
+ * @param listenPort the port to listen on; 0 picks a free one
+ * @param limits     sizes and counts
+ * @param timeouts   durations
+ * @param eventLoops how many I/O threads; each has its own upstream pool
+ * @param listener   event hooks; {@link ProxyListener#NOOP} by default
+ */
+public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
+                          int eventLoops, ProxyListener listener) {
+
+    /** The AMQP port, used when an upstream URI names none. */
+    public static final int AMQP_PORT = 5672;
+    /** The AMQPS port, used when an amqps:// upstream URI names none. */
+    public static final int AMQPS_PORT = 5671;
+
+    /** Validates a configuration made without the builder. */
+    public ProxyConfig {
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(listener, "listener");
+        checkPort("listen port", listenPort);
+        if (eventLoops < 1) {
+            throw new IllegalArgumentException("eventLoops must be at least 1, was " + eventLoops);
+        }
+    }
+
+    /**
+     * The broker the proxy connects to.
+     *
+     * @param host the broker's host name or address
+     * @param port the broker's port
+     * @param tls  whether the URI was amqps://
+     */
+    public record Upstream(String host, int port, boolean tls) {
+        /** Validates host and port. */
+        public Upstream {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("upstream host is missing");
+            }
+            checkPort("upstream port", port);
+            if (port == 0) {
+                throw new IllegalArgumentException("upstream port must be between 1 and 65535, was 0");
+            }
+        }
+
+        /**
+         * Parses an {@code amqp://} or {@code amqps://} URI. User, password and vhost in it are ignored:
+         * every client brings its own.
+         */
+        public static Upstream parse(String uri) {
+            Objects.requireNonNull(uri, "upstream URI");
+            URI parsed;
+            try {
+                parsed = new URI(uri.trim());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("upstream is not a valid URI: " + e.getReason());
+            }
+            String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+            boolean tls;
+            if (scheme.equals("amqp")) {
+                tls = false;
+            } else if (scheme.equals("amqps")) {
+                tls = true;
+            } else {
+                throw new IllegalArgumentException("upstream must be an amqp:// or amqps:// URI, was scheme '" + scheme + "'");
+            }
+            String host = parsed.getHost();
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("upstream URI has no host");
+            }
+            int port = parsed.getPort() == -1 ? (tls ? AMQPS_PORT : AMQP_PORT) : parsed.getPort();
+            return new Upstream(host, port, tls);
+        }
+
+        @Override
+        public String toString() {
+            return (tls ? "amqps://" : "amqp://") + host + ":" + port;
+        }
+    }
+
+    /**
+     * Sizes and counts.
+     *
+     * @param maxChannelsPerUpstream channels the proxy opens on one broker connection at most; the broker's
+     *                               channel_max lowers it further
+     * @param maxChannelsPerClient   the channel_max offered to clients
+     * @param frameMax               the frame_max offered to clients; also the largest frame accepted
+     * @param maxClientOutputBytes   bytes queued for one client that does not read before it is disconnected
+     * @param maxUpstreamOutputBytes bytes queued for one broker connection before the proxy stops reading from
+     *                               the clients that feed it, until it drains to half
+     * @param maxMessageSize         largest message body a client may publish (RabbitMQ 3.x default: 128 MiB)
+     */
+    public record Limits(int maxChannelsPerUpstream, int maxChannelsPerClient, int frameMax,
+                         long maxClientOutputBytes, long maxUpstreamOutputBytes, long maxMessageSize) {
+        /** Validates the ranges. */
+        public Limits {
+            if (maxChannelsPerUpstream < 1 || maxChannelsPerUpstream > 65535) {
+                throw new IllegalArgumentException("maxChannelsPerUpstream must be between 1 and 65535, was " + maxChannelsPerUpstream);
+            }
+            if (maxChannelsPerClient < 1 || maxChannelsPerClient > 65535) {
+                throw new IllegalArgumentException("maxChannelsPerClient must be between 1 and 65535, was " + maxChannelsPerClient);
+            }
+            if (frameMax < 4096 || frameMax > 16 * 1024 * 1024) {
+                throw new IllegalArgumentException("frameMax must be between 4096 and 16777216, was " + frameMax);
+            }
+            if (maxClientOutputBytes < frameMax) {
+                throw new IllegalArgumentException("maxClientOutputBytes must be at least frameMax (" + frameMax + "), was " + maxClientOutputBytes);
+            }
+            if (maxUpstreamOutputBytes < frameMax) {
+                throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + frameMax + "), was " + maxUpstreamOutputBytes);
+            }
+            if (maxMessageSize < 0) {
+                throw new IllegalArgumentException("maxMessageSize must not be negative, was " + maxMessageSize);
+            }
+        }
+    }
+
+    /**
+     * Durations.
+     *
+     * @param idleUpstream    how long an upstream connection without channels stays open
+     * @param handshake       how long a client may take from TCP connect to {@code Connection.Open}
+     * @param clientHeartbeat the heartbeat interval offered to clients; zero disables
+     * @param upstreamConnect how long opening a broker connection (TCP and AMQP handshake) may take
+     * @param shutdown        how long {@link AmqProxy#close()} waits for clients to answer its Close
+     */
+    public record Timeouts(Duration idleUpstream, Duration handshake, Duration clientHeartbeat,
+                           Duration upstreamConnect, Duration shutdown) {
+        /** Validates that every duration is present and not negative. */
+        public Timeouts {
+            checkDuration("idleUpstreamTimeout", idleUpstream);
+            checkDuration("handshakeTimeout", handshake);
+            checkDuration("clientHeartbeat", clientHeartbeat);
+            checkDuration("upstreamConnectTimeout", upstreamConnect);
+            checkDuration("shutdownTimeout", shutdown);
+            if (clientHeartbeat.toSeconds() > 65535) {
+                throw new IllegalArgumentException("clientHeartbeat must be at most 65535 s, was " + clientHeartbeat);
+            }
+        }
+    }
+
+    private static void checkPort(String what, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(what + " must be between 0 and 65535, was " + port);
+        }
+    }
+
+    private static void checkDuration(String what, Duration d) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(what + " must not be negative, was " + d);
+        }
+    }
+
+    /**
+     * Collects settings; {@link #build()} validates them into a {@link ProxyConfig}. Defaults match
+     * cloudamqp/amqproxy and RabbitMQ where they have one: listen on localhost:5673, idle upstream timeout
+     * 5 s, 2047 channels per upstream and per client, frame_max 131072, client heartbeat 60 s, handshake
+     * timeout 10 s, 128 MiB max message, 32 MiB queued output per client, 8 MiB per upstream, one event loop.
+     */
+    public static final class Builder {
+        private String upstream;
+        private String listenHost = "localhost";
+        private int listenPort = 5673;
+        private int maxChannelsPerUpstream = 2047;
+        private int maxChannelsPerClient = 2047;
+        private int frameMax = 131072;
+        private long maxClientOutputBytes = 32L * 1024 * 1024;
+        private long maxUpstreamOutputBytes = 8L * 1024 * 1024;
+        private long maxMessageSize = 128L * 1024 * 1024;
+        private Duration idleUpstream = Duration.ofSeconds(5);
+        private Duration handshake = Duration.ofSeconds(10);
+        private Duration clientHeartbeat = Duration.ofSeconds(60);
+        private Duration upstreamConnect = Duration.ofSeconds(10);
+        private Duration shutdown = Duration.ofSeconds(5);
+        private int eventLoops = 1;
+        private ProxyListener listener = ProxyListener.NOOP;
+
+        Builder() {
+        }
+
+        /** The broker: {@code amqp://host[:port]} or {@code amqps://host[:port]}. Required. */
+        public Builder upstream(String uri) {
+            this.upstream = uri;
+            return this;
+        }
+
+        /** Listen on localhost at this port; 0 picks a free port, see {@link AmqProxy#port()}. */
+        public Builder listen(int port) {
+            this.listenPort = port;
+            return this;
+        }
+
+        /** Listen on this address and port; {@code "0.0.0.0"} for every interface. */
+        public Builder listen(String host, int port) {
+            this.listenHost = Objects.requireNonNull(host, "listen host");
+            this.listenPort = port;
+            return this;
+        }
+
+        /** How long an upstream connection with no channels stays open before it is closed. */
+        public Builder idleUpstreamTimeout(Duration timeout) {
+            this.idleUpstream = timeout;
+            return this;
+        }
+
+        /** How long a client may take from connecting to sending {@code Connection.Open}. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshake = timeout;
+            return this;
+        }
+
+        /** The heartbeat interval offered to clients in {@code Connection.Tune}; zero offers none. */
+        public Builder clientHeartbeat(Duration interval) {
+            this.clientHeartbeat = interval;
+            return this;
+        }
+
+        /** How long opening one broker connection may take before waiting clients are refused. */
+        public Builder upstreamConnectTimeout(Duration timeout) {
+            this.upstreamConnect = timeout;
+            return this;
+        }
+
+        /** How long {@link AmqProxy#close()} waits for clients to acknowledge its {@code Connection.Close}. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdown = timeout;
+            return this;
+        }
+
+        /** The most channels the proxy opens on one broker connection before it opens another. */
+        public Builder maxChannelsPerUpstream(int channels) {
+            this.maxChannelsPerUpstream = channels;
+            return this;
+        }
+
+        /** The channel_max offered to clients. */
+        public Builder maxChannelsPerClient(int channels) {
+            this.maxChannelsPerClient = channels;
+            return this;
+        }
+
+        /** The frame_max offered to clients, and the largest frame the proxy accepts from them. */
+        public Builder frameMax(int bytes) {
+            this.frameMax = bytes;
+            return this;
+        }
+
+        /** Output queued for one client past which the client is disconnected (it is not reading). */
+        public Builder maxClientOutputBytes(long bytes) {
+            this.maxClientOutputBytes = bytes;
+            return this;
+        }
+
+        /** Output queued for one broker connection past which the proxy stops reading its clients. */
+        public Builder maxUpstreamOutputBytes(long bytes) {
+            this.maxUpstreamOutputBytes = bytes;
+            return this;
+        }
+
+        /** The largest message body a client may publish; larger ones close the channel with 406. */
+        public Builder maxMessageSize(long bytes) {
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /** How many I/O threads to run. Each has its own upstream pool, so more loops mean more broker connections. */
+        public Builder eventLoops(int loops) {
+            this.eventLoops = loops;
+            return this;
+        }
+
+        /** Event hooks for metrics and auditing; see the threading rules on {@link ProxyListener}. */
+        public Builder listener(ProxyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Validates the settings.
+         *
+         * @throws IllegalArgumentException with a message naming the bad setting
+         */
+        public ProxyConfig build() {
+            if (upstream == null) {
+                throw new IllegalArgumentException("upstream is required, e.g. upstream(\"amqp://127.0.0.1:5672\")");
+            }
+            return new ProxyConfig(Upstream.parse(upstream), listenHost, listenPort,
+                    new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
+                            maxUpstreamOutputBytes, maxMessageSize),
+                    new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown),
+                    eventLoops, listener);
+        }
+
+        /**
+         * Validates the settings and starts the proxy.
+         *
+         * @throws IllegalArgumentException for a bad setting
+         * @throws AmqProxyException        if the port cannot be bound or no implementation is on the classpath
+         */
+        public AmqProxy start() {
+            return AmqProxy.start(build());
+        }
+    }
+}

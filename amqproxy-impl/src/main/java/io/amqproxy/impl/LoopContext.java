@@ -1,0 +1,21 @@
+package io.amqproxy.impl;
+
+import io.amqproxy.ProxyConfig;
+import io.amqproxy.ProxyListener;
+import io.amqproxy.impl.loop.EventLoop;
+import io.amqproxy.impl.metrics.LoopMetrics;
+
+/** What every connection on one event loop shares: the loop, the configuration, metrics and the listener. */
+public final class LoopContext {
+
+    public final EventLoop loop;
+    public final ProxyConfig config;
+    public final LoopMetrics metrics = new LoopMetrics();
+    public final ProxyListener listener;
+
+    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener) {
+        this.loop = loop;
+        this.config = config;
+        this.listener = listener;
+    }
+}

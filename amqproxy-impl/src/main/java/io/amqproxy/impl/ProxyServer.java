@@ -1,0 +1,247 @@
+package io.amqproxy.impl;
+
+import io.amqproxy.AmqProxy;
+import io.amqproxy.AmqProxyException;
+import io.amqproxy.ProxyConfig;
+import io.amqproxy.ProxyStats;
+import io.amqproxy.impl.loop.EventLoop;
+import io.amqproxy.impl.loop.IoHandler;
+import io.amqproxy.impl.metrics.LoopMetrics;
+import io.amqproxy.impl.metrics.SafeListener;
+import io.amqproxy.impl.session.ClientSession;
+import io.amqproxy.impl.upstream.UpstreamPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The running proxy: a listening socket, N event loops each with its own upstream pool, and the sessions
+ * they serve. Accepted clients are spread over the loops round robin.
+ */
+final class ProxyServer implements AmqProxy {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxyConfig config;
+    private final List<Worker> workers = new ArrayList<>();
+    private final ServerSocketChannel server;
+    private final InetSocketAddress localAddress;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private int nextWorker;
+
+    /** One event loop with its pool and the sessions it owns. */
+    private static final class Worker {
+        final LoopContext ctx;
+        final UpstreamPool pool;
+        final List<ClientSession> sessions = new ArrayList<>();
+
+        Worker(LoopContext ctx) {
+            this.ctx = ctx;
+            this.pool = new UpstreamPool(ctx);
+        }
+    }
+
+    ProxyServer(ProxyConfig config) {
+        this.config = config;
+        SafeListener listener = new SafeListener(config.listener());
+        for (int i = 0; i < config.eventLoops(); i++) {
+            EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());
+            workers.add(new Worker(new LoopContext(loop, config, listener)));
+        }
+        try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(config.listenHost(), config.listenPort()), 1024);
+            server.configureBlocking(false);
+            localAddress = (InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            throw new AmqProxyException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+        }
+        workers.forEach(w -> w.ctx.loop.start());
+        Worker first = workers.get(0);
+        CompletableFuture<Void> registered = new CompletableFuture<>();
+        first.ctx.loop.execute(() -> {
+            try {
+                server.register(first.ctx.loop.selector(), SelectionKey.OP_ACCEPT, new Acceptor());
+                registered.complete(null);
+            } catch (IOException e) {
+                registered.completeExceptionally(e);
+            }
+        });
+        try {
+            registered.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            close();
+            throw new AmqProxyException("cannot start the event loop: " + e.getMessage(), e);
+        }
+        log.info("amqproxy listening on {}:{}, upstream {}", localAddress.getHostString(), localAddress.getPort(), config.upstream());
+    }
+
+    /** Accepts every pending client and hands each to a loop. */
+    private final class Acceptor implements IoHandler {
+        @Override
+        public void onReady(int readyOps) {
+            for (int i = 0; i < 256; i++) {
+                SocketChannel socket;
+                try {
+                    socket = server.accept();
+                } catch (IOException e) {
+                    log.warn("accept failed: {}", e.getMessage());
+                    return;
+                }
+                if (socket == null) {
+                    return;
+                }
+                Worker w = workers.get(nextWorker);
+                nextWorker = (nextWorker + 1) % workers.size();
+                w.ctx.loop.execute(() -> startSession(w, socket));
+            }
+        }
+
+        @Override
+        public void onFailure(Throwable t) {
+            log.error("acceptor failed", t);
+        }
+    }
+
+    private void startSession(Worker w, SocketChannel socket) {
+        if (!running.get()) {
+            closeQuietly(socket);
+            return;
+        }
+        try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ClientSession session = new ClientSession(w.ctx, w.pool, socket);
+            session.start();
+            w.sessions.add(session);
+        } catch (IOException e) {
+            closeQuietly(socket);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    @Override
+    public int port() {
+        return localAddress.getPort();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public ProxyConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running.get();
+    }
+
+    @Override
+    public ProxyStats stats() {
+        ProxyStats total = null;
+        for (Worker w : workers) {
+            ProxyStats s = onLoop(w, () -> w.ctx.metrics.snapshot());
+            total = total == null ? s : LoopMetrics.sum(total, s);
+        }
+        return total;
+    }
+
+    private static <T> T onLoop(Worker w, java.util.function.Supplier<T> action) {
+        if (w.ctx.loop.inLoop()) {
+            return action.get();
+        }
+        CompletableFuture<T> f = new CompletableFuture<>();
+        w.ctx.loop.execute(() -> f.complete(action.get()));
+        try {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return action.get();
+        } catch (Exception e) {
+            return action.get(); // the loop is gone or stuck: a racy read beats no answer
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!running.compareAndSet(true, false)) {
+            return;
+        }
+        log.info("amqproxy on port {} shutting down", port());
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.debug("closing the listener", e);
+        }
+        for (Worker w : workers) {
+            w.ctx.loop.execute(() -> new ArrayList<>(w.sessions).forEach(ClientSession::shutdown));
+        }
+        long deadline = System.nanoTime() + config.timeouts().shutdown().toNanos();
+        for (Worker w : workers) {
+            while (System.nanoTime() < deadline && onLoop(w, () -> liveSessions(w)) > 0) {
+                sleepBriefly();
+            }
+        }
+        for (Worker w : workers) {
+            w.ctx.loop.execute(() -> w.pool.all().forEach(u -> u.retire("proxy shutting down")));
+        }
+        long upstreamDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (Worker w : workers) {
+            while (System.nanoTime() < upstreamDeadline && onLoop(w, () -> w.ctx.metrics.upstreamConnections) > 0) {
+                sleepBriefly();
+            }
+        }
+        for (Worker w : workers) {
+            w.ctx.loop.shutdown();
+        }
+        for (Worker w : workers) {
+            try {
+                w.ctx.loop.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.info("amqproxy on port {} stopped", port());
+    }
+
+    private static int liveSessions(Worker w) {
+        w.sessions.removeIf(ClientSession::isClosed);
+        return w.sessions.size();
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AmqProxy[" + localAddress.getHostString() + ":" + port() + " -> " + config.upstream() + "]";
+    }
+}

@@ -1,0 +1,276 @@
+package io.amqproxy.impl.loop;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One non-blocking socket on an {@link EventLoop}: reads into the loop's shared read buffer, keeps only an
+ * incomplete frame between reads (the "carry"), queues output in an {@link OutputBuffer} and flushes it
+ * once per loop round. Subclasses parse what arrives in {@link #onData}. Owned by the loop thread.
+ */
+public abstract class NioEndpoint implements IoHandler, Tickable {
+
+    protected final EventLoop loop;
+    protected final SocketChannel socket;
+    protected final OutputBuffer out;
+    private SelectionKey key;
+    private ByteBuffer carry;
+    private int tickIndex = -1;
+    private boolean dirty;
+    private boolean readPaused;
+    private boolean closed;
+    private boolean closeWhenFlushed;
+    private boolean discardInput;
+    protected long lastReadNanos;
+    protected long lastWriteNanos;
+
+    protected NioEndpoint(EventLoop loop, SocketChannel socket) {
+        this.loop = loop;
+        this.socket = socket;
+        this.out = new OutputBuffer(loop.pool());
+        this.lastReadNanos = loop.now();
+        this.lastWriteNanos = loop.now();
+    }
+
+    /** Registers the socket with the loop's selector; loop thread only. */
+    protected final void register(int ops) throws ClosedChannelException {
+        key = socket.register(loop.selector(), ops, this);
+        loop.addTickable(this);
+    }
+
+    protected final void interest(int ops) {
+        if (key != null && key.isValid()) {
+            key.interestOps(ops);
+        }
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public final int tickIndex() {
+        return tickIndex;
+    }
+
+    @Override
+    public final void setTickIndex(int index) {
+        this.tickIndex = index;
+    }
+
+    @Override
+    public void onReady(int readyOps) {
+        if ((readyOps & SelectionKey.OP_CONNECT) != 0) {
+            onConnectable();
+            return;
+        }
+        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+            flush();
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0) {
+            readAndProcess();
+        }
+    }
+
+    /** Called when a non-blocking connect completes; only upstream connections use it. */
+    protected void onConnectable() {
+    }
+
+    /** Reads what the socket has, appends it to the carry, and hands all of it to {@link #onData}. */
+    protected final void readAndProcess() {
+        if (closed || readPaused || !mayRead()) {
+            return;
+        }
+        ByteBuffer rb = loop.readBuffer();
+        rb.clear();
+        if (carry != null) {
+            rb.put(carry);
+            releaseCarry();
+        }
+        int n;
+        try {
+            n = socket.read(rb);
+        } catch (IOException e) {
+            onSocketLost("connection reset: " + e.getMessage());
+            return;
+        }
+        if (n < 0) {
+            onSocketLost("socket closed by peer");
+            return;
+        }
+        if (n > 0) {
+            lastReadNanos = loop.now();
+            onBytesRead(n);
+        }
+        rb.flip();
+        if (rb.hasRemaining() && !discardInput) {
+            onData(rb);
+        }
+        if (!closed && !discardInput && rb.hasRemaining()) {
+            keepCarry(rb);
+        }
+    }
+
+    private void keepCarry(ByteBuffer rb) {
+        int n = rb.remaining();
+        ByteBuffer c = n <= BufferPool.CHUNK_SIZE ? loop.pool().acquire() : ByteBuffer.allocate(n);
+        c.clear();
+        c.put(rb);
+        c.flip();
+        carry = c;
+    }
+
+    private void releaseCarry() {
+        if (carry.isDirect() && carry.capacity() == BufferPool.CHUNK_SIZE) {
+            loop.pool().release(carry);
+        }
+        carry = null;
+    }
+
+    /**
+     * Consumes frames from {@code rb}'s position; leaves the position at the first byte not consumed, which
+     * is kept for the next round.
+     */
+    protected abstract void onData(ByteBuffer rb);
+
+    /** The socket is gone (EOF, reset, heartbeat timeout); release everything. */
+    protected abstract void onSocketLost(String reason);
+
+    /** Whether to read now; a subclass may pause itself here (backpressure) and return false. */
+    protected boolean mayRead() {
+        return true;
+    }
+
+    protected void onBytesRead(int n) {
+    }
+
+    protected void onBytesWritten(long n) {
+    }
+
+    /** All queued output went out; backpressure may lift. */
+    protected void onDrained() {
+    }
+
+    /** Stops reading this socket until {@link #resumeReading()}. */
+    public final void pauseReading() {
+        if (!readPaused && !closed) {
+            readPaused = true;
+            interest(key.interestOps() & ~SelectionKey.OP_READ);
+        }
+    }
+
+    /** Reads again, and processes what was kept back, after the connection being served now. */
+    public final void resumeReading() {
+        if (readPaused && !closed) {
+            readPaused = false;
+            interest(key.interestOps() | SelectionKey.OP_READ);
+            if (carry != null) {
+                loop.defer(this::readAndProcess);
+            }
+        }
+    }
+
+    public final boolean isReadPaused() {
+        return readPaused;
+    }
+
+    /** Ignore everything this peer sends from now on (its stream is broken or it is being closed). */
+    protected final void discardInput() {
+        discardInput = true;
+        if (carry != null) {
+            releaseCarry();
+        }
+    }
+
+    /** Asks for a flush at the end of this loop round. */
+    public final void markDirty() {
+        if (!dirty && !closed) {
+            dirty = true;
+            loop.markDirty(this);
+        }
+    }
+
+    /** Writes what is queued; waits for OP_WRITE when the socket is full. */
+    final void flush() {
+        dirty = false;
+        if (closed) {
+            return;
+        }
+        if (!out.isEmpty()) {
+            long n;
+            try {
+                n = out.writeTo(socket, loop.gather());
+            } catch (IOException e) {
+                onSocketLost("write failed: " + e.getMessage());
+                return;
+            }
+            if (n > 0) {
+                lastWriteNanos = loop.now();
+                onBytesWritten(n);
+            }
+        }
+        if (closed) {
+            return;
+        }
+        if (out.isEmpty()) {
+            if (key != null && key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) {
+                interest(key.interestOps() & ~SelectionKey.OP_WRITE);
+            }
+            if (closeWhenFlushed) {
+                closeSocket();
+                return;
+            }
+            onDrained();
+        } else {
+            if (key != null && key.isValid()) {
+                interest(key.interestOps() | SelectionKey.OP_WRITE);
+            }
+            afterPartialFlush();
+        }
+    }
+
+    /** Output is still queued after a flush: the peer reads slower than we write. */
+    protected void afterPartialFlush() {
+    }
+
+    /** Closes the socket once everything queued has been written (or at once if nothing is). */
+    protected final void closeWhenFlushed() {
+        closeWhenFlushed = true;
+        discardInput();
+        markDirty();
+    }
+
+    /** Closes the socket now, dropping queued output. Idempotent. */
+    protected final void closeSocket() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        discardInput = true;
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to do with it
+        }
+        out.clear();
+        if (carry != null) {
+            releaseCarry();
+        }
+        loop.removeTickable(this);
+        onClosed();
+    }
+
+    /** The socket is closed; called once. */
+    protected void onClosed() {
+    }
+
+    protected final boolean isCloseWhenFlushed() {
+        return closeWhenFlushed;
+    }
+}

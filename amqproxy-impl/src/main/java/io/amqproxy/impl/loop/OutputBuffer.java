@@ -1,0 +1,205 @@
+package io.amqproxy.impl.loop;
+
+import io.amqproxy.impl.codec.Frames;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.util.ArrayDeque;
+
+/**
+ * Bytes queued for one socket, as a queue of pooled chunks. Every chunk is kept in read mode
+ * (position = first unsent byte, limit = end of data) and appended to at its limit, so a gathering write
+ * can send the whole queue without flipping anything. Owned by one event loop, not thread-safe.
+ */
+public final class OutputBuffer {
+
+    private final BufferPool pool;
+    private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
+    private ByteBuffer tail;
+    private long size;
+    private long frames;
+
+    public OutputBuffer(BufferPool pool) {
+        this.pool = pool;
+    }
+
+    /** Bytes queued and not yet written. */
+    public long size() {
+        return size;
+    }
+
+    /** Frames queued since the last call; for metrics. */
+    public long takeFrameCount() {
+        long f = frames;
+        frames = 0;
+        return f;
+    }
+
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    private ByteBuffer room(int n) {
+        if (tail == null || tail.capacity() - tail.limit() < n) {
+            tail = pool.acquire();
+            chunks.addLast(tail);
+        }
+        return tail;
+    }
+
+    public void putByte(int v) {
+        ByteBuffer b = room(1);
+        int at = b.limit();
+        b.limit(at + 1);
+        b.put(at, (byte) v);
+        size += 1;
+    }
+
+    public void putShort(int v) {
+        ByteBuffer b = room(2);
+        int at = b.limit();
+        b.limit(at + 2);
+        b.putShort(at, (short) v);
+        size += 2;
+    }
+
+    public void putInt(int v) {
+        ByteBuffer b = room(4);
+        int at = b.limit();
+        b.limit(at + 4);
+        b.putInt(at, v);
+        size += 4;
+    }
+
+    /** Copies {@code len} bytes of {@code src} from absolute {@code off}, across chunks as needed. */
+    public void put(ByteBuffer src, int off, int len) {
+        while (len > 0) {
+            ByteBuffer b = room(1);
+            int at = b.limit();
+            int n = Math.min(len, b.capacity() - at);
+            b.limit(at + n);
+            b.put(at, src, off, n);
+            off += n;
+            len -= n;
+            size += n;
+        }
+    }
+
+    public void put(byte[] src) {
+        put(ByteBuffer.wrap(src), 0, src.length);
+    }
+
+    /** Writes a frame header; the caller then writes {@code size} payload bytes and {@link #frameEnd()}. */
+    public void frameHeader(int type, int channel, int size) {
+        ByteBuffer b = room(Frames.HEADER_SIZE);
+        int at = b.limit();
+        b.limit(at + Frames.HEADER_SIZE);
+        b.put(at, (byte) type);
+        b.putShort(at + 1, (short) channel);
+        b.putInt(at + 3, size);
+        this.size += Frames.HEADER_SIZE;
+        frames++;
+    }
+
+    public void frameEnd() {
+        putByte(Frames.FRAME_END);
+    }
+
+    /** Copies a whole frame with a new channel number: the forwarding path. */
+    public void frame(int type, int channel, ByteBuffer src, int payloadOff, int payloadLen) {
+        frameHeader(type, channel, payloadLen);
+        put(src, payloadOff, payloadLen);
+        frameEnd();
+    }
+
+    /** Copies a body frame's payload as one or more body frames of at most {@code maxFrameSize} bytes each. */
+    public void bodyFrames(int channel, ByteBuffer src, int payloadOff, int payloadLen, int maxFrameSize) {
+        int maxPayload = maxFrameSize - Frames.OVERHEAD;
+        do {
+            int n = Math.min(payloadLen, maxPayload);
+            frame(Frames.TYPE_BODY, channel, src, payloadOff, n);
+            payloadOff += n;
+            payloadLen -= n;
+        } while (payloadLen > 0);
+    }
+
+    public void heartbeat() {
+        frameHeader(Frames.TYPE_HEARTBEAT, 0, 0);
+        frameEnd();
+    }
+
+    /**
+     * Moves everything queued in {@code other} to the end of this buffer, leaving {@code other} empty. Small
+     * contents are copied so the queue does not fill with nearly empty chunks; large ones move chunk by chunk.
+     */
+    public void append(OutputBuffer other) {
+        frames += other.takeFrameCount();
+        if (other.size == 0) {
+            return;
+        }
+        if (other.chunks.size() == 1) {
+            ByteBuffer c = other.chunks.peekFirst();
+            put(c, c.position(), c.remaining());
+            other.clear();
+            return;
+        }
+        chunks.addAll(other.chunks);
+        tail = other.tail;
+        size += other.size;
+        other.chunks.clear();
+        other.tail = null;
+        other.size = 0;
+    }
+
+    /**
+     * Writes as much as the channel takes.
+     *
+     * @param scratch an array reused for the gathering write
+     * @return bytes written
+     */
+    public long writeTo(GatheringByteChannel channel, ByteBuffer[] scratch) throws IOException {
+        long total = 0;
+        while (size > 0) {
+            int n = 0;
+            for (ByteBuffer c : chunks) {
+                if (n == scratch.length) {
+                    break;
+                }
+                scratch[n++] = c;
+            }
+            long written = channel.write(scratch, 0, n);
+            java.util.Arrays.fill(scratch, 0, n, null);
+            if (written <= 0) {
+                break;
+            }
+            total += written;
+            size -= written;
+            releaseSent();
+            if (n < scratch.length && size > 0) {
+                break; // the socket took less than offered: it is full
+            }
+        }
+        return total;
+    }
+
+    private void releaseSent() {
+        while (!chunks.isEmpty() && !chunks.peekFirst().hasRemaining()) {
+            ByteBuffer head = chunks.pollFirst();
+            pool.release(head);
+            if (head == tail) {
+                tail = null;
+            }
+        }
+    }
+
+    /** Drops everything queued and returns the chunks to the pool. */
+    public void clear() {
+        for (ByteBuffer c : chunks) {
+            pool.release(c);
+        }
+        chunks.clear();
+        tail = null;
+        size = 0;
+    }
+}

@@ -1,0 +1,250 @@
+package io.amqproxy.impl.session;
+
+import io.amqproxy.impl.codec.FrameDecoder;
+import io.amqproxy.impl.codec.Frames;
+import io.amqproxy.impl.codec.MethodReader;
+import io.amqproxy.impl.codec.Methods;
+import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.upstream.ChannelPeer;
+import io.amqproxy.impl.upstream.UpstreamChannel;
+import io.amqproxy.impl.upstream.UpstreamConnection;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One channel a client opened, mapped 1:1 to an {@link UpstreamChannel}. Because the map is 1:1, delivery
+ * tags, consumer tags, confirms, qos and transactions stay correct without rewriting anything but the
+ * channel number. Publishes are staged until the whole message (method, header, bodies) is here, so a
+ * client that dies mid-message never leaves half a message on a shared connection. Loop thread only.
+ */
+final class ClientChannel implements ChannelPeer {
+
+    /** The client's view of the channel. */
+    enum State {
+        OPEN,
+        /** The client sent Channel.Close; its CloseOk comes when the broker's does. */
+        CLOSING_BY_CLIENT,
+        /** We sent the client a Channel.Close (broker or proxy error) and wait for its CloseOk. */
+        AWAITING_CLIENT_CLOSE_OK
+    }
+
+    private final ClientSession session;
+    private final int id;
+    private State state = State.OPEN;
+    private UpstreamChannel upstream;
+    private OutputBuffer stage;
+    private boolean staging;
+    private boolean headerSeen;
+    private long bodyRemaining;
+
+    ClientChannel(ClientSession session, int id) {
+        this.session = session;
+        this.id = id;
+    }
+
+    int id() {
+        return id;
+    }
+
+    State state() {
+        return state;
+    }
+
+    void link(UpstreamChannel upstream) {
+        this.upstream = upstream;
+    }
+
+    // --- from the client
+
+    void onClientFrame(int type, ByteBuffer buf, int off, int len) {
+        switch (state) {
+            case OPEN -> onOpenFrame(type, buf, off, len);
+            case AWAITING_CLIENT_CLOSE_OK -> {
+                if (type == Frames.TYPE_METHOD) {
+                    int method = FrameDecoder.methodId(buf, off);
+                    if (method == Methods.CHANNEL_CLOSE_OK) {
+                        session.releaseChannel(this);
+                    } else if (method == Methods.CHANNEL_CLOSE) {
+                        // the client closed at the same time as we did: answer, and keep waiting for its CloseOk
+                        session.loopWriter().channelCloseOk(session.output(), id);
+                        session.markDirty();
+                    } else if (method == Methods.CHANNEL_OPEN) {
+                        session.releaseChannel(this);
+                        session.openChannel(id);
+                    }
+                }
+            }
+            case CLOSING_BY_CLIENT -> {
+                // nothing the client sends after its Close matters
+            }
+        }
+    }
+
+    private void onOpenFrame(int type, ByteBuffer buf, int off, int len) {
+        if (staging) {
+            onContentFrame(type, buf, off, len);
+            return;
+        }
+        if (type != Frames.TYPE_METHOD) {
+            session.connectionError(ReplyCodes.UNEXPECTED_FRAME, ReplyCodes.text(ReplyCodes.UNEXPECTED_FRAME,
+                    "expected method frame, got non method frame instead"), 0);
+            return;
+        }
+        int method = FrameDecoder.methodId(buf, off);
+        UpstreamConnection up = upstream.connection();
+        switch (method) {
+            case Methods.BASIC_PUBLISH -> {
+                if (stage == null) {
+                    stage = new OutputBuffer(session.loopPool());
+                }
+                stage.frame(Frames.TYPE_METHOD, upstream.id(), buf, off, len);
+                staging = true;
+                headerSeen = false;
+            }
+            case Methods.CHANNEL_CLOSE -> {
+                state = State.CLOSING_BY_CLIENT;
+                up.forwardChannelClose(upstream, buf, off, len);
+            }
+            case Methods.CHANNEL_OPEN -> session.connectionError(ReplyCodes.CHANNEL_ERROR,
+                    ReplyCodes.text(ReplyCodes.CHANNEL_ERROR, "second 'channel.open' seen"), method);
+            case Methods.CHANNEL_CLOSE_OK -> {
+                // answers nothing we sent; ignore
+            }
+            case Methods.QUEUE_DECLARE, Methods.QUEUE_BIND, Methods.QUEUE_PURGE, Methods.QUEUE_DELETE,
+                    Methods.QUEUE_UNBIND, Methods.BASIC_CONSUME, Methods.BASIC_GET -> {
+                if (session.exclusiveGuard().admit(this, upstream, method, buf, off, len)) {
+                    forward(type, buf, off, len);
+                }
+            }
+            default -> forward(type, buf, off, len);
+        }
+    }
+
+    private void onContentFrame(int type, ByteBuffer buf, int off, int len) {
+        UpstreamConnection up = upstream.connection();
+        if (type == Frames.TYPE_HEADER && !headerSeen) {
+            if (len < 12) {
+                session.connectionError(ReplyCodes.FRAME_ERROR, ReplyCodes.text(ReplyCodes.FRAME_ERROR, "content header too short"), 0);
+                return;
+            }
+            long bodySize = buf.getLong(off + 4);
+            long max = session.maxMessageSize();
+            if (bodySize < 0 || bodySize > max) {
+                stage.clear();
+                staging = false;
+                closeByProxy(ReplyCodes.PRECONDITION_FAILED, ReplyCodes.text(ReplyCodes.PRECONDITION_FAILED,
+                        "message size " + bodySize + " is larger than configured max size " + max), Methods.BASIC_PUBLISH);
+                return;
+            }
+            stage.frame(Frames.TYPE_HEADER, upstream.id(), buf, off, len);
+            headerSeen = true;
+            bodyRemaining = bodySize;
+            if (bodyRemaining == 0) {
+                completePublish(up);
+            }
+        } else if (type == Frames.TYPE_BODY && headerSeen) {
+            if (len > bodyRemaining) {
+                session.connectionError(ReplyCodes.FRAME_ERROR, ReplyCodes.text(ReplyCodes.FRAME_ERROR,
+                        "content body larger than the size its header declared"), 0);
+                return;
+            }
+            stage.bodyFrames(upstream.id(), buf, off, len, up.frameMax());
+            bodyRemaining -= len;
+            if (bodyRemaining == 0) {
+                completePublish(up);
+            }
+        } else {
+            session.connectionError(ReplyCodes.UNEXPECTED_FRAME, ReplyCodes.text(ReplyCodes.UNEXPECTED_FRAME,
+                    headerSeen ? "expected content body, got another frame instead"
+                            : "expected content header for class 60, got another frame instead"), 0);
+        }
+    }
+
+    private void completePublish(UpstreamConnection up) {
+        staging = false;
+        up.output().append(stage);
+        up.markDirty();
+        session.metrics().messagesPublished++;
+    }
+
+    private void forward(int type, ByteBuffer buf, int off, int len) {
+        UpstreamConnection up = upstream.connection();
+        up.output().frame(type, upstream.id(), buf, off, len);
+        up.markDirty();
+    }
+
+    /**
+     * The proxy itself ends the channel with a channel error (e.g. 405 for another client's exclusive
+     * queue): the client gets Channel.Close, the broker side is closed with 200.
+     */
+    void closeByProxy(int replyCode, String replyText, int failingMethod) {
+        session.loopWriter().channelClose(session.output(), id, replyCode, replyText, failingMethod);
+        session.markDirty();
+        state = State.AWAITING_CLIENT_CLOSE_OK;
+        releaseUpstream("channel closed by the proxy");
+    }
+
+    /** The client is gone or ends this channel: give the upstream channel back (the broker requeues). */
+    void releaseUpstream(String why) {
+        if (stage != null) {
+            stage.clear();
+            staging = false;
+        }
+        UpstreamChannel uc = upstream;
+        upstream = null;
+        if (uc != null) {
+            uc.unlink();
+            uc.connection().closeChannel(uc, ReplyCodes.REPLY_SUCCESS, why);
+        }
+    }
+
+    // --- from the broker
+
+    @Override
+    public void onUpstreamFrame(UpstreamChannel ch, int type, ByteBuffer buf, int off, int len) {
+        if (state != State.OPEN) {
+            return;
+        }
+        OutputBuffer out = session.output();
+        if (type == Frames.TYPE_BODY) {
+            out.bodyFrames(id, buf, off, len, session.frameMax());
+        } else {
+            if (type == Frames.TYPE_METHOD) {
+                int method = FrameDecoder.methodId(buf, off);
+                if (method == Methods.BASIC_DELIVER || method == Methods.BASIC_GET_OK) {
+                    session.metrics().messagesDelivered++;
+                } else if (method == Methods.QUEUE_DECLARE_OK && ch.takeDeclareOk()) {
+                    MethodReader r = session.loopReader().reset(buf, off, len);
+                    session.exclusiveGuard().declared(ch.connection(), r.shortStr());
+                }
+            }
+            out.frame(type, id, buf, off, len);
+        }
+        session.markDirty();
+    }
+
+    @Override
+    public void onUpstreamChannelClosed(UpstreamChannel ch, ByteBuffer buf, int off, int len) {
+        upstream = null;
+        if (stage != null) {
+            stage.clear();
+            staging = false;
+        }
+        if (state == State.OPEN) {
+            session.output().frame(Frames.TYPE_METHOD, id, buf, off, len);
+            session.markDirty();
+            state = State.AWAITING_CLIENT_CLOSE_OK;
+        }
+    }
+
+    @Override
+    public void onUpstreamCloseOk(UpstreamChannel ch) {
+        upstream = null;
+        if (state == State.CLOSING_BY_CLIENT) {
+            session.loopWriter().channelCloseOk(session.output(), id);
+            session.markDirty();
+            session.releaseChannel(this);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.amqproxy.impl.upstream;
+
+import java.util.ArrayDeque;
+
+/**
+ * One channel on an upstream connection, linked to at most one client channel (its {@link ChannelPeer}).
+ * Owned by the event loop thread.
+ */
+public final class UpstreamChannel {
+
+    /** Where the channel is in its life on the broker side. */
+    public enum State {
+        /** Channel.Open sent (its OpenOk is not awaited: frames are pipelined behind it). */
+        OPEN,
+        /** The proxy sent Channel.Close and waits for CloseOk before the id may be reused. */
+        CLOSING,
+        /**
+         * Close crossed the broker's own Close; the id is held back until a late CloseOk or a timeout,
+         * so a stray CloseOk can never hit a reused channel.
+         */
+        QUARANTINED
+    }
+
+    private final UpstreamConnection connection;
+    private final int id;
+    State state = State.OPEN;
+    long quarantineUntil;
+    private ChannelPeer peer;
+    private Runnable onClosed;
+    /** For each Queue.Declare awaiting DeclareOk: whether it was exclusive. */
+    private final ArrayDeque<Boolean> pendingDeclares = new ArrayDeque<>(2);
+
+    UpstreamChannel(UpstreamConnection connection, int id, ChannelPeer peer) {
+        this.connection = connection;
+        this.id = id;
+        this.peer = peer;
+    }
+
+    public UpstreamConnection connection() {
+        return connection;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    ChannelPeer peer() {
+        return peer;
+    }
+
+    /** Forgets the client side: frames that still arrive are dropped. */
+    public void unlink() {
+        peer = null;
+    }
+
+    /** Runs once when the broker confirms the channel is closed (or the connection is gone). */
+    public void onClosed(Runnable r) {
+        this.onClosed = r;
+    }
+
+    void fireClosed() {
+        Runnable r = onClosed;
+        onClosed = null;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    public void expectDeclareOk(boolean exclusive) {
+        pendingDeclares.addLast(exclusive);
+    }
+
+    /** Whether the Queue.DeclareOk that just arrived answers an exclusive declare. */
+    public boolean takeDeclareOk() {
+        Boolean b = pendingDeclares.pollFirst();
+        return b != null && b;
+    }
+}

@@ -1,0 +1,26 @@
+package io.amqproxy.impl.upstream;
+
+/** What an upstream connection tells the clients that wait for it or use it. Loop thread only. */
+public interface UpstreamClient {
+
+    /** The broker accepted the credentials: the connection is open. */
+    void upstreamReady(UpstreamConnection upstream);
+
+    /** The connection could not be opened; the client should be refused with this reply. */
+    void upstreamRefused(int replyCode, String replyText);
+
+    /** An open connection this client uses was closed by the broker or lost. */
+    void upstreamClosed(UpstreamConnection upstream, int replyCode, String replyText);
+
+    /** The connection was retired (idle, shutdown) while this client had no channels on it. */
+    void upstreamRetired(UpstreamConnection upstream);
+
+    /** Connection.Blocked from the broker. */
+    void upstreamBlocked(String reason);
+
+    /** Connection.Unblocked from the broker. */
+    void upstreamUnblocked();
+
+    /** The connection's output drained below its low mark: read from this client again. */
+    void upstreamWritable();
+}

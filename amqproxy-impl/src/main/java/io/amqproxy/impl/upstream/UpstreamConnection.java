@@ -1,0 +1,680 @@
+package io.amqproxy.impl.upstream;
+
+import io.amqproxy.ProxyConfig;
+import io.amqproxy.ProxyListener.UpstreamInfo;
+import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.codec.FrameDecoder;
+import io.amqproxy.impl.codec.FrameHandler;
+import io.amqproxy.impl.codec.Frames;
+import io.amqproxy.impl.codec.MalformedFrameException;
+import io.amqproxy.impl.codec.MethodReader;
+import io.amqproxy.impl.codec.MethodWriter;
+import io.amqproxy.impl.codec.Methods;
+import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.loop.NioEndpoint;
+import io.amqproxy.impl.loop.OutputBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One AMQP connection from the proxy to the broker, shared by the channels of many clients with the same
+ * credentials. It performs the client side of the handshake, allocates upstream channel ids, routes the
+ * broker's frames to the client channel linked to each id, and answers channel-level Close/CloseOk itself
+ * so an id is reused only when the broker is done with it. Owned by its event loop, not thread-safe.
+ */
+public final class UpstreamConnection extends NioEndpoint implements FrameHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
+    private static final long QUARANTINE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private enum State { CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_OPEN_OK, OPEN, CLOSING, CLOSED }
+
+    private final long id;
+    private final LoopContext ctx;
+    private final UpstreamPool pool;
+    private final Credentials credentials;
+    private final OutputBuffer pending;
+    private final UpstreamChannel[] channels;
+    private final List<UpstreamClient> waiters = new ArrayList<>(2);
+    private final List<UpstreamClient> clients = new ArrayList<>();
+    private final List<UpstreamClient> stalled = new ArrayList<>();
+    /** Exclusive queue name to the client that declared it, for queues declared through this connection. */
+    private final Map<String, Object> exclusiveOwners = new HashMap<>();
+    private State state = State.CONNECTING;
+    private int channelMax;
+    private int frameMax;
+    private int heartbeatSeconds;
+    private int used;
+    private int nextId = 1;
+    private long idleSince;
+    private long deadline;
+    private boolean blocked;
+    private String blockedReason = "";
+
+    UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, Credentials credentials) throws IOException {
+        super(ctx.loop, SocketChannel.open());
+        this.id = id;
+        this.ctx = ctx;
+        this.pool = pool;
+        this.credentials = credentials;
+        this.pending = new OutputBuffer(ctx.loop.pool());
+        this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
+        this.channels = new UpstreamChannel[channelMax + 1];
+        this.frameMax = ctx.config.limits().frameMax();
+        this.idleSince = ctx.loop.now();
+        this.deadline = ctx.loop.now() + ctx.config.timeouts().upstreamConnect().toNanos();
+    }
+
+    /** Starts the non-blocking connect; failures surface as {@link UpstreamClient#upstreamRefused}. */
+    void connect() {
+        ProxyConfig.Upstream target = ctx.config.upstream();
+        try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            register(SelectionKey.OP_CONNECT);
+            if (target.tls()) {
+                throw new IOException("amqps:// upstreams are not supported yet");
+            }
+            if (socket.connect(new InetSocketAddress(target.host(), target.port()))) {
+                connected();
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(ReplyCodes.CONNECTION_FORCED, unreachable(e.getMessage()));
+        }
+    }
+
+    private String unreachable(String why) {
+        return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + ctx.config.upstream() + " unreachable: " + why);
+    }
+
+    @Override
+    protected void onConnectable() {
+        try {
+            if (socket.finishConnect()) {
+                connected();
+            }
+        } catch (IOException e) {
+            fail(ReplyCodes.CONNECTION_FORCED, unreachable(e.getMessage()));
+        }
+    }
+
+    private void connected() {
+        interest(SelectionKey.OP_READ);
+        state = State.AWAIT_START;
+        out.put(Frames.PROTOCOL_HEADER);
+        markDirty();
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Credentials credentials() {
+        return credentials;
+    }
+
+    public boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    /** Open or still opening: channels may be allocated on it (their frames wait for the handshake). */
+    public boolean isUsable() {
+        return state.ordinal() <= State.OPEN.ordinal();
+    }
+
+    public int frameMax() {
+        return frameMax;
+    }
+
+    public boolean hasRoom() {
+        return isUsable() && used < channelMax;
+    }
+
+    public int channelsInUse() {
+        return used;
+    }
+
+    /** Where clients queue frames: the socket's buffer once open, a holding buffer before. */
+    public OutputBuffer output() {
+        return state == State.OPEN ? out : pending;
+    }
+
+    /** Whether the broker side is so far behind that clients feeding it should pause. */
+    public boolean isCongested() {
+        return out.size() + pending.size() > ctx.config.limits().maxUpstreamOutputBytes();
+    }
+
+    /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
+    public void stall(UpstreamClient client) {
+        if (!stalled.contains(client)) {
+            stalled.add(client);
+        }
+    }
+
+    void addWaiter(UpstreamClient client) {
+        waiters.add(client);
+    }
+
+    /** Registers a client that has channels here, for Blocked notifications and connection failure. */
+    public void attach(UpstreamClient client) {
+        if (!clients.contains(client)) {
+            clients.add(client);
+            if (blocked) {
+                client.upstreamBlocked(blockedReason);
+            }
+        }
+    }
+
+    public void detach(UpstreamClient client) {
+        clients.remove(client);
+        stalled.remove(client);
+    }
+
+    public boolean isBlocked() {
+        return blocked;
+    }
+
+    // --- exclusive queues declared through this shared connection
+
+    public Object exclusiveOwner(String queue) {
+        return exclusiveOwners.isEmpty() ? null : exclusiveOwners.get(queue);
+    }
+
+    public boolean hasExclusiveQueues() {
+        return !exclusiveOwners.isEmpty();
+    }
+
+    public void registerExclusive(String queue, Object owner) {
+        exclusiveOwners.put(queue, owner);
+    }
+
+    public void forgetExclusive(String queue, Object owner) {
+        exclusiveOwners.remove(queue, owner);
+    }
+
+    // --- channels
+
+    /**
+     * Opens a channel for {@code peer}: allocates an id, queues Channel.Open.
+     *
+     * @return the channel, or {@code null} when the connection is full or closing
+     */
+    public UpstreamChannel openChannel(ChannelPeer peer) {
+        if (!hasRoom()) {
+            return null;
+        }
+        int limit = channelMax;
+        for (int i = 0; i < limit; i++) {
+            int candidate = nextId;
+            nextId = nextId >= limit ? 1 : nextId + 1;
+            if (channels[candidate] == null) {
+                UpstreamChannel ch = new UpstreamChannel(this, candidate, peer);
+                channels[candidate] = ch;
+                used++;
+                ctx.metrics.upstreamChannels++;
+                ctx.loop.writer().channelOpen(output(), candidate);
+                markDirty();
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /** Sends Channel.Close for {@code ch}; the id is freed when the broker answers. */
+    public void closeChannel(UpstreamChannel ch, int replyCode, String replyText) {
+        if (ch.state != UpstreamChannel.State.OPEN || channels[ch.id()] != ch) {
+            return;
+        }
+        ch.state = UpstreamChannel.State.CLOSING;
+        ctx.loop.writer().channelClose(output(), ch.id(), replyCode, replyText, 0);
+        markDirty();
+    }
+
+    /** Forwards a client's own Channel.Close frame, with the upstream channel number. */
+    public void forwardChannelClose(UpstreamChannel ch, ByteBuffer buf, int payloadOff, int payloadLen) {
+        if (ch.state != UpstreamChannel.State.OPEN || channels[ch.id()] != ch) {
+            return;
+        }
+        ch.state = UpstreamChannel.State.CLOSING;
+        output().frame(Frames.TYPE_METHOD, ch.id(), buf, payloadOff, payloadLen);
+        markDirty();
+    }
+
+    private void free(UpstreamChannel ch) {
+        if (channels[ch.id()] == ch) {
+            channels[ch.id()] = null;
+            used--;
+            ctx.metrics.upstreamChannels--;
+            if (used == 0) {
+                idleSince = ctx.loop.now();
+            }
+        }
+        ch.unlink();
+        ch.fireClosed();
+    }
+
+    // --- reading
+
+    @Override
+    protected void onData(ByteBuffer rb) {
+        int max = state == State.OPEN ? frameMax : Math.max(frameMax, Frames.FRAME_MIN_SIZE);
+        FrameDecoder.decode(rb, max, this);
+    }
+
+    @Override
+    protected void onBytesRead(int n) {
+        ctx.metrics.bytesFromUpstream += n;
+    }
+
+    @Override
+    protected void onBytesWritten(long n) {
+        ctx.metrics.bytesToUpstream += n;
+        ctx.metrics.framesToUpstream += out.takeFrameCount();
+        if (!stalled.isEmpty() && out.size() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
+            List<UpstreamClient> resume = new ArrayList<>(stalled);
+            stalled.clear();
+            for (UpstreamClient c : resume) {
+                c.upstreamWritable();
+            }
+        }
+    }
+
+    @Override
+    public void onFrameError(int replyCode, String replyText) {
+        log.warn("upstream #{} sent a broken frame: {}", id, replyText);
+        ctx.loop.writer().connectionClose(out, replyCode, replyText, 0);
+        fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "broker sent a broken frame: " + replyText));
+    }
+
+    @Override
+    public boolean onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
+        if (state == State.CLOSED) {
+            return false;
+        }
+        ctx.metrics.framesFromUpstream++;
+        try {
+            if (channel == 0) {
+                if (type == Frames.TYPE_METHOD) {
+                    onConnectionMethod(FrameDecoder.methodId(buf, off), buf, off, len);
+                }
+                return state != State.CLOSED;
+            }
+            if (state != State.OPEN && state != State.CLOSING) {
+                return true;
+            }
+            UpstreamChannel ch = channel < channels.length ? channels[channel] : null;
+            if (ch == null) {
+                log.debug("upstream #{}: frame for unknown channel {} dropped", id, channel);
+                return true;
+            }
+            if (type == Frames.TYPE_METHOD) {
+                int method = FrameDecoder.methodId(buf, off);
+                if (method == Methods.CHANNEL_CLOSE_OK) {
+                    onChannelCloseOk(ch);
+                    return true;
+                }
+                if (method == Methods.CHANNEL_CLOSE) {
+                    onChannelClose(ch, buf, off, len);
+                    return true;
+                }
+                if (method == Methods.CHANNEL_OPEN_OK) {
+                    return true;
+                }
+            }
+            ChannelPeer peer = ch.peer();
+            if (peer != null && ch.state == UpstreamChannel.State.OPEN) {
+                peer.onUpstreamFrame(ch, type, buf, off, len);
+            }
+            return true;
+        } catch (MalformedFrameException e) {
+            onFrameError(ReplyCodes.SYNTAX_ERROR, ReplyCodes.text(ReplyCodes.SYNTAX_ERROR, e.getMessage()));
+            return false;
+        }
+    }
+
+    private void onChannelCloseOk(UpstreamChannel ch) {
+        if (ch.state == UpstreamChannel.State.OPEN) {
+            return; // not ours to take: we never asked
+        }
+        ChannelPeer peer = ch.peer();
+        free(ch);
+        if (peer != null) {
+            peer.onUpstreamCloseOk(ch);
+        }
+    }
+
+    private void onChannelClose(UpstreamChannel ch, ByteBuffer buf, int off, int len) {
+        ctx.loop.writer().channelCloseOk(out, ch.id());
+        markDirty();
+        ChannelPeer peer = ch.peer();
+        if (ch.state == UpstreamChannel.State.OPEN) {
+            free(ch);
+            if (peer != null) {
+                peer.onUpstreamChannelClosed(ch, buf, off, len);
+            }
+        } else if (ch.state == UpstreamChannel.State.CLOSING) {
+            ch.state = UpstreamChannel.State.QUARANTINED;
+            ch.quarantineUntil = ctx.loop.now() + QUARANTINE_NANOS;
+            ch.unlink();
+            ch.fireClosed();
+            if (peer != null) {
+                peer.onUpstreamCloseOk(ch);
+            }
+        }
+    }
+
+    private void onConnectionMethod(int method, ByteBuffer buf, int off, int len) {
+        MethodReader r = ctx.loop.reader().reset(buf, off, len);
+        MethodWriter w = ctx.loop.writer();
+        switch (state) {
+            case AWAIT_START -> {
+                if (method != Methods.CONNECTION_START) {
+                    protocolFailure("expected connection.start");
+                    return;
+                }
+                r.u8();
+                r.u8();
+                r.skipTable();
+                String mechanisms = new String(r.longStrBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!(" " + mechanisms + " ").contains(" PLAIN ")) {
+                    protocolFailure("broker does not offer the PLAIN mechanism (offers: " + mechanisms + ")");
+                    return;
+                }
+                w.begin(Methods.CONNECTION_START_OK).table(clientProperties()).shortStr("PLAIN")
+                        .longStr(credentials.plainResponse()).shortStr("en_US").writeTo(out, 0);
+                state = State.AWAIT_TUNE;
+                markDirty();
+            }
+            case AWAIT_TUNE -> {
+                if (method == Methods.CONNECTION_CLOSE) {
+                    onBrokerClose(r);
+                    return;
+                }
+                if (method != Methods.CONNECTION_TUNE) {
+                    protocolFailure("expected connection.tune");
+                    return;
+                }
+                int brokerChannelMax = r.u16();
+                long brokerFrameMax = r.u32();
+                int brokerHeartbeat = r.u16();
+                int configured = ctx.config.limits().maxChannelsPerUpstream();
+                channelMax = brokerChannelMax == 0 ? configured : Math.min(brokerChannelMax, configured);
+                int ourFrameMax = ctx.config.limits().frameMax();
+                frameMax = brokerFrameMax == 0 ? ourFrameMax : (int) Math.min(brokerFrameMax, ourFrameMax);
+                heartbeatSeconds = brokerHeartbeat;
+                w.begin(Methods.CONNECTION_TUNE_OK).u16(channelMax).u32(frameMax).u16(heartbeatSeconds).writeTo(out, 0);
+                w.begin(Methods.CONNECTION_OPEN).shortStr(credentials.vhost()).shortStr("").u8(0).writeTo(out, 0);
+                state = State.AWAIT_OPEN_OK;
+                markDirty();
+            }
+            case AWAIT_OPEN_OK -> {
+                if (method == Methods.CONNECTION_CLOSE) {
+                    onBrokerClose(r);
+                    return;
+                }
+                if (method != Methods.CONNECTION_OPEN_OK) {
+                    protocolFailure("expected connection.open-ok");
+                    return;
+                }
+                opened();
+            }
+            case OPEN, CLOSING -> onOpenConnectionMethod(method, r);
+            default -> {
+            }
+        }
+    }
+
+    private void onOpenConnectionMethod(int method, MethodReader r) {
+        if (method == Methods.CONNECTION_CLOSE) {
+            onBrokerClose(r);
+        } else if (method == Methods.CONNECTION_CLOSE_OK) {
+            closeSocket();
+        } else if (method == Methods.CONNECTION_BLOCKED) {
+            blocked = true;
+            blockedReason = r.hasMore() ? r.shortStr() : "";
+            for (UpstreamClient c : new ArrayList<>(clients)) {
+                c.upstreamBlocked(blockedReason);
+            }
+        } else if (method == Methods.CONNECTION_UNBLOCKED) {
+            blocked = false;
+            for (UpstreamClient c : new ArrayList<>(clients)) {
+                c.upstreamUnblocked();
+            }
+        } else {
+            log.debug("upstream #{}: ignoring connection method {}", id, Integer.toHexString(method));
+        }
+    }
+
+    private void onBrokerClose(MethodReader r) {
+        int code = r.u16();
+        String text = r.shortStr();
+        ctx.loop.writer().connectionCloseOk(out);
+        markDirty();
+        if (state != State.OPEN) {
+            ctx.metrics.upstreamConnectFailures++;
+        }
+        log.info("upstream #{} ({}) closed by the broker: {} {}", id, credentials, code, text);
+        fail(code, text);
+    }
+
+    private void protocolFailure(String what) {
+        ctx.metrics.upstreamConnectFailures++;
+        fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "unexpected answer from the broker: " + what));
+    }
+
+    private Map<String, Object> clientProperties() {
+        Map<String, Object> caps = new LinkedHashMap<>();
+        caps.put("publisher_confirms", true);
+        caps.put("exchange_exchange_bindings", true);
+        caps.put("basic.nack", true);
+        caps.put("consumer_cancel_notify", true);
+        caps.put("connection.blocked", true);
+        caps.put("authentication_failure_close", true);
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("product", "amqproxy-java");
+        props.put("platform", "Java " + System.getProperty("java.version"));
+        props.put("connection_name", "amqproxy upstream #" + id);
+        props.put("capabilities", caps);
+        return props;
+    }
+
+    private void opened() {
+        state = State.OPEN;
+        out.append(pending);
+        markDirty();
+        idleSince = ctx.loop.now();
+        ctx.metrics.upstreamConnections++;
+        log.info("upstream #{} open to {} as {}", id, ctx.config.upstream(), credentials);
+        ctx.listener.upstreamOpened(info());
+        List<UpstreamClient> ready = new ArrayList<>(waiters);
+        waiters.clear();
+        for (UpstreamClient c : ready) {
+            c.upstreamReady(this);
+        }
+    }
+
+    public UpstreamInfo info() {
+        ProxyConfig.Upstream u = ctx.config.upstream();
+        return new UpstreamInfo(id, u.host(), u.port(), credentials.user(), credentials.vhost());
+    }
+
+    // --- ending
+
+    /** Closes an open connection politely (Connection.Close 200); clients using it are told it is retired. */
+    public void retire(String why) {
+        if (state == State.OPEN) {
+            pool.remove(this);
+            state = State.CLOSING;
+            deadline = ctx.loop.now() + CLOSE_GRACE_NANOS;
+            ctx.loop.writer().connectionClose(out, ReplyCodes.REPLY_SUCCESS, why, 0);
+            markDirty();
+            log.info("upstream #{} ({}) closing: {}", id, credentials, why);
+            for (UpstreamClient c : new ArrayList<>(clients)) {
+                c.upstreamRetired(this);
+            }
+            clients.clear();
+            ctx.metrics.upstreamConnections--;
+            ctx.listener.upstreamClosed(info(), ReplyCodes.REPLY_SUCCESS, why);
+        } else if (state.ordinal() < State.OPEN.ordinal()) {
+            fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, why));
+        }
+    }
+
+    /** The connection is unusable: tell everyone who waits for it or uses it, and close the socket. */
+    void fail(int code, String text) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean wasOpen = state == State.OPEN;
+        if (state.ordinal() < State.OPEN.ordinal() && code == ReplyCodes.CONNECTION_FORCED) {
+            ctx.metrics.upstreamConnectFailures++;
+        }
+        state = State.CLOSED;
+        pool.remove(this);
+        if (wasOpen) {
+            ctx.metrics.upstreamConnections--;
+            ctx.listener.upstreamClosed(info(), code, text);
+            log.info("upstream #{} ({}) lost: {} {}", id, credentials, code, text);
+        } else if (!waiters.isEmpty()) {
+            log.info("upstream #{} ({}) could not be opened: {} {}", id, credentials, code, text);
+        }
+        List<UpstreamClient> refused = new ArrayList<>(waiters);
+        waiters.clear();
+        List<UpstreamClient> users = new ArrayList<>(clients);
+        clients.clear();
+        stalled.clear();
+        for (int i = 1; i < channels.length; i++) {
+            UpstreamChannel ch = channels[i];
+            if (ch != null) {
+                channels[i] = null;
+                used--;
+                ctx.metrics.upstreamChannels--;
+                ch.unlink();
+                ch.fireClosed();
+            }
+        }
+        pending.clear();
+        // the CloseOk (or Close) just queued is worth a try before the socket goes
+        flushQuietly();
+        closeSocket();
+        for (UpstreamClient c : refused) {
+            c.upstreamRefused(code, text);
+        }
+        for (UpstreamClient c : users) {
+            c.upstreamClosed(this, code, text);
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            if (!out.isEmpty() && socket.isConnected()) {
+                out.writeTo(socket, new ByteBuffer[8]);
+            }
+        } catch (IOException ignored) {
+            // the socket is going anyway
+        }
+    }
+
+    @Override
+    protected void onSocketLost(String reason) {
+        if (state == State.CLOSING) {
+            closeSocket();
+            state = State.CLOSED;
+            return;
+        }
+        String text = state == State.OPEN
+                ? ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "connection to the broker lost: " + reason)
+                : unreachable(reason);
+        fail(ReplyCodes.CONNECTION_FORCED, text);
+    }
+
+    @Override
+    public void onFailure(Throwable t) {
+        log.error("upstream #{} failed unexpectedly", id, t);
+        fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "proxy error on the upstream connection"));
+    }
+
+    @Override
+    protected void onClosed() {
+        if (state != State.CLOSED) {
+            state = State.CLOSED;
+            pool.remove(this);
+        }
+    }
+
+    @Override
+    public void onTick(long now) {
+        switch (state) {
+            case CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_OPEN_OK -> {
+                if (now - deadline > 0) {
+                    fail(ReplyCodes.CONNECTION_FORCED, unreachable("no answer within "
+                            + ctx.config.timeouts().upstreamConnect().toMillis() + " ms"));
+                }
+            }
+            case OPEN -> {
+                checkHeartbeat(now);
+                releaseQuarantined(now);
+                long idle = ctx.config.timeouts().idleUpstream().toNanos();
+                if (used == 0 && waiters.isEmpty() && now - idleSince >= idle) {
+                    retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
+                }
+            }
+            case CLOSING -> {
+                if (now - deadline > 0) {
+                    closeSocket();
+                    state = State.CLOSED;
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void checkHeartbeat(long now) {
+        if (heartbeatSeconds == 0) {
+            return;
+        }
+        long interval = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
+        if (now - lastReadNanos > 2 * interval) {
+            fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
+                    "broker missed heartbeats for " + 2 * heartbeatSeconds + " s"));
+            return;
+        }
+        if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {
+            out.heartbeat();
+            markDirty();
+        }
+    }
+
+    private void releaseQuarantined(long now) {
+        if (used == 0) {
+            return;
+        }
+        for (int i = 1; i < channels.length; i++) {
+            UpstreamChannel ch = channels[i];
+            if (ch != null && ch.state == UpstreamChannel.State.QUARANTINED && now - ch.quarantineUntil > 0) {
+                free(ch);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "upstream #" + id + " (" + credentials + ")";
+    }
+}

@@ -1,0 +1,108 @@
+package io.amqproxy.impl.upstream;
+
+import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.codec.ReplyCodes;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The upstream connections of one event loop, by credentials. A client is admitted only when a connection
+ * with exactly its credentials is open (the broker accepted them) or has just opened for it; its channels
+ * go to a connection of those credentials with room, and a new one is opened when all are full.
+ * Owned by the loop thread.
+ */
+public final class UpstreamPool {
+
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final LoopContext ctx;
+    private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
+
+    public UpstreamPool(LoopContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Checks the credentials with the broker: at once ({@link UpstreamClient#upstreamReady}) when an open
+     * connection already proves them, otherwise when a connection opening for them finishes.
+     */
+    public void verify(Credentials credentials, UpstreamClient client) {
+        List<UpstreamConnection> list = byCredentials.get(credentials);
+        if (list != null) {
+            for (UpstreamConnection c : list) {
+                if (c.isOpen()) {
+                    client.upstreamReady(c);
+                    return;
+                }
+            }
+            for (UpstreamConnection c : list) {
+                if (c.isUsable()) {
+                    c.addWaiter(client);
+                    return;
+                }
+            }
+        }
+        UpstreamConnection c = open(credentials);
+        if (c == null) {
+            client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
+                    ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
+            return;
+        }
+        c.addWaiter(client);
+        c.connect();
+    }
+
+    /**
+     * A connection with room for one more channel: {@code preferred} if it has room, else the first with
+     * room, else a new one (whose frames wait until it is open).
+     *
+     * @return the connection, or {@code null} if no socket could be opened
+     */
+    public UpstreamConnection forChannel(Credentials credentials, UpstreamConnection preferred) {
+        if (preferred != null && preferred.hasRoom()) {
+            return preferred;
+        }
+        List<UpstreamConnection> list = byCredentials.get(credentials);
+        if (list != null) {
+            for (UpstreamConnection c : list) {
+                if (c.hasRoom()) {
+                    return c;
+                }
+            }
+        }
+        UpstreamConnection c = open(credentials);
+        if (c != null) {
+            c.connect();
+        }
+        return c;
+    }
+
+    private UpstreamConnection open(Credentials credentials) {
+        try {
+            UpstreamConnection c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, credentials);
+            byCredentials.computeIfAbsent(credentials, k -> new ArrayList<>(2)).add(c);
+            return c;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    void remove(UpstreamConnection c) {
+        List<UpstreamConnection> list = byCredentials.get(c.credentials());
+        if (list != null && list.remove(c) && list.isEmpty()) {
+            byCredentials.remove(c.credentials());
+        }
+    }
+
+    /** Every connection in the pool, for shutdown. */
+    public List<UpstreamConnection> all() {
+        List<UpstreamConnection> all = new ArrayList<>();
+        byCredentials.values().forEach(all::addAll);
+        return all;
+    }
+}
