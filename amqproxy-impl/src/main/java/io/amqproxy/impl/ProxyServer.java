@@ -6,6 +6,7 @@ import io.amqproxy.ProxyConfig;
 import io.amqproxy.ProxyStats;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.IoHandler;
+import io.amqproxy.impl.loop.Tickable;
 import io.amqproxy.impl.metrics.LoopMetrics;
 import io.amqproxy.impl.metrics.SafeListener;
 import io.amqproxy.impl.session.ClientSession;
@@ -44,7 +45,6 @@ final class ProxyServer implements AmqProxy {
     private static final class Worker {
         final LoopContext ctx;
         final UpstreamPool pool;
-        final List<ClientSession> sessions = new ArrayList<>();
 
         Worker(LoopContext ctx) {
             this.ctx = ctx;
@@ -125,7 +125,6 @@ final class ProxyServer implements AmqProxy {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ClientSession session = new ClientSession(w.ctx, w.pool, socket);
             session.start();
-            w.sessions.add(session);
         } catch (IOException e) {
             closeQuietly(socket);
         }
@@ -197,7 +196,7 @@ final class ProxyServer implements AmqProxy {
             log.debug("closing the listener", e);
         }
         for (Worker w : workers) {
-            w.ctx.loop.execute(() -> new ArrayList<>(w.sessions).forEach(ClientSession::shutdown));
+            w.ctx.loop.execute(() -> sessions(w).forEach(ClientSession::shutdown));
         }
         long deadline = System.nanoTime() + config.timeouts().shutdown().toNanos();
         for (Worker w : workers) {
@@ -227,9 +226,18 @@ final class ProxyServer implements AmqProxy {
         log.info("amqproxy on port {} stopped", port());
     }
 
+    private static List<ClientSession> sessions(Worker w) {
+        List<ClientSession> sessions = new ArrayList<>();
+        for (Tickable t : w.ctx.loop.tickables()) {
+            if (t instanceof ClientSession s) {
+                sessions.add(s);
+            }
+        }
+        return sessions;
+    }
+
     private static int liveSessions(Worker w) {
-        w.sessions.removeIf(ClientSession::isClosed);
-        return w.sessions.size();
+        return sessions(w).size();
     }
 
     private static void sleepBriefly() {

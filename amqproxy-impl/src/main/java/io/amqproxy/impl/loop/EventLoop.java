@@ -13,6 +13,7 @@ import java.nio.channels.Selector;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,11 @@ public final class EventLoop implements Runnable {
             last.setTickIndex(i);
         }
         t.setTickIndex(-1);
+    }
+
+    /** Everything registered for ticks (every open connection), as a copy; loop thread only. */
+    public List<Tickable> tickables() {
+        return new ArrayList<>(tickables);
     }
 
     /** Asks the loop to stop after its current round; returns at once. */

@@ -1,0 +1,133 @@
+package io.amqproxy.impl.loop;
+
+import io.amqproxy.impl.codec.Frames;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OutputBufferTest {
+
+    /** A channel that takes at most {@code perCall} bytes a write, like a socket with a full send buffer. */
+    private static final class SlowChannel implements GatheringByteChannel {
+        final ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        final WritableByteChannel target = Channels.newChannel(sink);
+        final int perCall;
+
+        SlowChannel(int perCall) {
+            this.perCall = perCall;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws java.io.IOException {
+            long budget = perCall;
+            long written = 0;
+            for (int i = offset; i < offset + length && budget > 0; i++) {
+                ByteBuffer s = srcs[i];
+                int n = (int) Math.min(budget, s.remaining());
+                ByteBuffer part = s.duplicate();
+                part.limit(part.position() + n);
+                target.write(part);
+                s.position(s.position() + n);
+                budget -= n;
+                written += n;
+            }
+            return written;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws java.io.IOException {
+            return write(srcs, 0, srcs.length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws java.io.IOException {
+            return (int) write(new ByteBuffer[]{src});
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void bytesSurviveChunkBoundariesAndPartialWrites() throws Exception {
+        BufferPool pool = new BufferPool(4);
+        OutputBuffer out = new OutputBuffer(pool);
+        byte[] payload = new byte[200_000];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) i;
+        }
+        out.frame(Frames.TYPE_BODY, 7, ByteBuffer.wrap(payload), 0, payload.length);
+        assertThat(out.size()).isEqualTo(payload.length + Frames.OVERHEAD);
+        SlowChannel ch = new SlowChannel(10_000);
+        ByteBuffer[] scratch = new ByteBuffer[2];
+        while (!out.isEmpty()) {
+            out.writeTo(ch, scratch);
+        }
+        byte[] written = ch.sink.toByteArray();
+        ByteBuffer w = ByteBuffer.wrap(written);
+        assertThat(w.get()).isEqualTo((byte) Frames.TYPE_BODY);
+        assertThat(w.getShort()).isEqualTo((short) 7);
+        assertThat(w.getInt()).isEqualTo(payload.length);
+        byte[] body = new byte[payload.length];
+        w.get(body);
+        assertThat(body).isEqualTo(payload);
+        assertThat(w.get() & 0xFF).isEqualTo(Frames.FRAME_END);
+        assertThat(pool.pooled()).as("drained chunks go back to the pool").isGreaterThan(0);
+    }
+
+    @Test
+    void bodyFramesAreSplitToTheReceiversFrameMax() throws Exception {
+        OutputBuffer out = new OutputBuffer(new BufferPool(4));
+        byte[] payload = new byte[10_000];
+        out.bodyFrames(1, ByteBuffer.wrap(payload), 0, payload.length, 4096);
+        SlowChannel ch = new SlowChannel(Integer.MAX_VALUE);
+        out.writeTo(ch, new ByteBuffer[8]);
+        ByteBuffer w = ByteBuffer.wrap(ch.sink.toByteArray());
+        int total = 0;
+        int frames = 0;
+        while (w.hasRemaining()) {
+            assertThat(w.get()).isEqualTo((byte) Frames.TYPE_BODY);
+            w.getShort();
+            int size = w.getInt();
+            assertThat(size + Frames.OVERHEAD).isLessThanOrEqualTo(4096);
+            w.position(w.position() + size + 1);
+            total += size;
+            frames++;
+        }
+        assertThat(total).isEqualTo(payload.length);
+        assertThat(frames).isEqualTo(3);
+    }
+
+    @Test
+    void appendMovesStagedContentAndEmptiesTheSource() throws Exception {
+        BufferPool pool = new BufferPool(8);
+        OutputBuffer stage = new OutputBuffer(pool);
+        OutputBuffer out = new OutputBuffer(pool);
+        out.putByte(1);
+        stage.put(ByteBuffer.wrap(new byte[150_000]), 0, 150_000);
+        stage.putByte(2);
+        out.append(stage);
+        assertThat(stage.size()).isZero();
+        assertThat(out.size()).isEqualTo(150_002);
+        out.putByte(3);
+        SlowChannel ch = new SlowChannel(Integer.MAX_VALUE);
+        out.writeTo(ch, new ByteBuffer[8]);
+        byte[] w = ch.sink.toByteArray();
+        assertThat(w).hasSize(150_003);
+        assertThat(w[0]).isEqualTo((byte) 1);
+        assertThat(w[150_001]).isEqualTo((byte) 2);
+        assertThat(w[150_002]).isEqualTo((byte) 3);
+    }
+}
