@@ -5,18 +5,21 @@ import io.amqproxy.spi.AmqProxyProvider;
 import java.util.Iterator;
 import java.util.ServiceLoader;
 
-/** Finds the one {@link AmqProxyProvider} on the classpath, once. */
+/** Finds the {@link AmqProxyProvider} on the classpath and remembers it. */
 final class ProviderLookup {
+
+    private static volatile AmqProxyProvider provider;
 
     private ProviderLookup() {
     }
 
-    private static final class Holder {
-        static final AmqProxyProvider PROVIDER = load();
-    }
-
     static AmqProxyProvider provider() {
-        return Holder.PROVIDER;
+        AmqProxyProvider p = provider;
+        if (p == null) {
+            p = load();
+            provider = p;
+        }
+        return p;
     }
 
     private static AmqProxyProvider load() {

@@ -67,7 +67,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             try {
                 parsed = new URI(uri.trim());
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("upstream is not a valid URI: " + e.getReason());
+                throw new IllegalArgumentException("upstream is not a valid URI (expected amqp://host[:port]): " + e.getReason());
             }
             String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
             boolean tls;
