@@ -54,6 +54,10 @@ final class ProxyServer implements AmqProxy {
 
     ProxyServer(ProxyConfig config) {
         this.config = config;
+        if (config.upstream().tls()) {
+            throw new AmqProxyException("amqps:// upstreams are not supported yet; use amqp:// "
+                    + "(TLS through the event loop is planned)");
+        }
         SafeListener listener = new SafeListener(config.listener());
         for (int i = 0; i < config.eventLoops(); i++) {
             EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());

@@ -87,9 +87,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             register(SelectionKey.OP_CONNECT);
-            if (target.tls()) {
-                throw new IOException("amqps:// upstreams are not supported yet");
-            }
             if (socket.connect(new InetSocketAddress(target.host(), target.port()))) {
                 connected();
             }
