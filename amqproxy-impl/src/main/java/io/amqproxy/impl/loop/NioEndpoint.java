@@ -17,6 +17,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     protected final SocketChannel socket;
     protected final OutputBuffer out;
     private SelectionKey key;
+    private Transport transport = PlainTransport.INSTANCE;
     private ByteBuffer carry;
     private int tickIndex = -1;
     private boolean dirty;
@@ -39,6 +40,11 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     protected final void register(int ops) throws ClosedChannelException {
         key = socket.register(loop.selector(), ops, this);
         loop.addTickable(this);
+    }
+
+    /** Switches to another transport (TLS) before any application byte is exchanged. */
+    protected final void useTransport(Transport transport) {
+        this.transport = transport;
     }
 
     protected final void interest(int ops) {
@@ -92,7 +98,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         }
         int n;
         try {
-            n = socket.read(rb);
+            n = transport.read(socket, rb);
         } catch (IOException e) {
             onSocketLost("connection reset: " + e.getMessage());
             return;
@@ -111,6 +117,13 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         }
         if (!closed && !discardInput && rb.hasRemaining()) {
             keepCarry(rb);
+        }
+        if (transport != PlainTransport.INSTANCE && !closed) {
+            // a TLS handshake step may want to answer, or may have finished and released queued output
+            markDirty();
+            if (transport.hasBufferedInput() && !readPaused) {
+                loop.defer(this::readAndProcess);
+            }
         }
     }
 
@@ -199,10 +212,10 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         if (closed) {
             return;
         }
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() || transport.hasPendingWrites()) {
             long n;
             try {
-                n = out.writeTo(socket, loop.gather());
+                n = transport.write(socket, out, loop.gather());
             } catch (IOException e) {
                 onSocketLost("write failed: " + e.getMessage());
                 return;
@@ -215,7 +228,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         if (closed) {
             return;
         }
-        if (out.isEmpty()) {
+        if (out.isEmpty() && !transport.hasPendingWrites()) {
             if (key != null && key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) {
                 interest(key.interestOps() & ~SelectionKey.OP_WRITE);
             }
