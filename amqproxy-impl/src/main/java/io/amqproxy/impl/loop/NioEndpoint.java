@@ -179,6 +179,8 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     public final void resumeReading() {
         if (readPaused && !closed) {
             readPaused = false;
+            // silence while we were not reading says nothing about the peer's liveness
+            lastReadNanos = loop.now();
             interest(key.interestOps() | SelectionKey.OP_READ);
             if (carry != null) {
                 loop.defer(this::readAndProcess);

@@ -42,7 +42,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    private enum State { AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, VERIFYING, OPEN, CLOSE_SENT, CLOSE_RECEIVED, CLOSED }
+    private enum State { AWAIT_HEADER, AWAIT_START_OK, AUTHENTICATING, AWAIT_TUNE_OK, AWAIT_OPEN, VERIFYING, OPEN, CLOSE_SENT, CLOSE_RECEIVED, CLOSED }
 
     private final LoopContext ctx;
     private final UpstreamPool pool;
@@ -60,6 +60,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private int heartbeatSeconds;
     private ClientChannel[] channels = new ClientChannel[8];
     private UpstreamConnection primary;
+    /** The connection that logged in for this client and waits for its vhost, if one had to be opened. */
+    private UpstreamConnection held;
     private long closeDeadline;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
@@ -160,11 +162,13 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected boolean mayRead() {
-        UpstreamConnection up = primary;
-        if (up != null && up.isCongested()) {
-            up.stall(this);
-            pauseReading();
-            return false;
+        for (int i = 0; i < attached.size(); i++) {
+            UpstreamConnection up = attached.get(i);
+            if (up.isCongested()) {
+                up.stall(this);
+                pauseReading();
+                return false;
+            }
         }
         return true;
     }
@@ -177,7 +181,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public boolean onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
-        if (state == State.VERIFYING || state == State.CLOSED) {
+        if (state == State.AUTHENTICATING || state == State.VERIFYING || state == State.CLOSED) {
             return false; // keep it until the broker has answered for this client
         }
         ctx.metrics.framesFromClients++;
@@ -226,12 +230,12 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                 }
                 user = login.user();
                 wantsBlocked = login.wantsBlockedNotifications();
-                credentials = new Credentials(login.user(), login.password(), "");
+                credentials = new Credentials(login.user(), login.password(), null);
                 Arrays.fill(login.password(), (byte) 0);
-                int heartbeat = (int) ctx.config.timeouts().clientHeartbeat().toSeconds();
-                ctx.loop.writer().begin(Methods.CONNECTION_TUNE).u16(channelMax).u32(frameMax).u16(heartbeat).writeTo(out, 0);
-                markDirty();
-                state = State.AWAIT_TUNE_OK;
+                // RabbitMQ judges the login before it sends Tune, and clients tell a refused login by that
+                state = State.AUTHENTICATING;
+                pauseReading();
+                pool.authenticate(credentials, this);
             }
             case AWAIT_TUNE_OK -> {
                 int clientChannelMax = r.u16();
@@ -261,9 +265,24 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                 credentials = credentials.withVhost(vhost);
                 state = State.VERIFYING;
                 pauseReading();
-                pool.verify(credentials, this);
+                UpstreamConnection loggedIn = held;
+                held = null;
+                pool.verify(credentials, this, loggedIn);
             }
         }
+    }
+
+    @Override
+    public void upstreamAuthenticated(UpstreamConnection loggedIn) {
+        if (state != State.AUTHENTICATING) {
+            return;
+        }
+        held = loggedIn;
+        int heartbeat = (int) ctx.config.timeouts().clientHeartbeat().toSeconds();
+        ctx.loop.writer().begin(Methods.CONNECTION_TUNE).u16(channelMax).u32(frameMax).u16(heartbeat).writeTo(out, 0);
+        markDirty();
+        state = State.AWAIT_TUNE_OK;
+        resumeReading();
     }
 
     @Override
@@ -284,11 +303,11 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public void upstreamRefused(int replyCode, String replyText) {
-        if (state != State.VERIFYING) {
+        if (state != State.VERIFYING && state != State.AUTHENTICATING) {
             return;
         }
         ctx.metrics.refusedLogins++;
-        connectionError(replyCode, replyText, Methods.CONNECTION_OPEN);
+        connectionError(replyCode, replyText, state == State.VERIFYING ? Methods.CONNECTION_OPEN : Methods.CONNECTION_START_OK);
     }
 
     // --- open connection
@@ -428,7 +447,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             releaseUpstreams("client connection closed", () -> { });
         } else {
             log.debug("client {} refused: {} {}", remote, replyCode, replyText);
-            if (before.ordinal() >= State.AWAIT_TUNE_OK.ordinal()) {
+            if (before.ordinal() >= State.AUTHENTICATING.ordinal()) {
                 ctx.listener.clientRefused(remote, user, vhost, replyCode, replyText);
             }
         }
@@ -525,7 +544,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             case OPEN -> {
                 if (heartbeatSeconds > 0) {
                     long interval = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-                    if (now - lastReadNanos > 2 * interval) {
+                    // while we hold the client back (its broker connection is congested or blocked) its
+                    // silence is ours; RabbitMQ likewise pauses the check for a blocked connection
+                    if (!isReadPaused() && now - lastReadNanos > 2 * interval) {
                         log.debug("client {} ({}) missed heartbeats", remote, credentials);
                         onSocketLost("missed heartbeats");
                     } else if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {

@@ -15,12 +15,47 @@ public final class Credentials {
     private final String vhost;
     private final int hash;
 
+    /**
+     * @param vhost the virtual host, or {@code null} while only the login is known (between the client's
+     *              StartOk and its Open)
+     */
     public Credentials(String user, byte[] password, String vhost) {
         this.user = Objects.requireNonNull(user, "user");
         this.password = password.clone();
-        this.vhost = Objects.requireNonNull(vhost, "vhost");
+        this.vhost = vhost;
         // the password stays out of the hash so bucket placement reveals nothing about it
-        this.hash = user.hashCode() * 31 + vhost.hashCode();
+        this.hash = user.hashCode() * 31 + Objects.hashCode(vhost);
+    }
+
+    /** Same user and password, whatever the vhost; the password compared in constant time. */
+    public boolean sameLogin(Credentials other) {
+        return MessageDigest.isEqual(password, other.password) & user.equals(other.user);
+    }
+
+    /**
+     * Whether the login needs AMQPLAIN upstream: PLAIN separates fields with NUL, so a user or password
+     * containing NUL cannot be sent with it.
+     */
+    public boolean needsAmqplain() {
+        return user.indexOf('\0') >= 0 || indexOfNul(password) >= 0;
+    }
+
+    private static int indexOfNul(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The AMQPLAIN response: a field table body (no length prefix) with LOGIN and PASSWORD. */
+    public byte[] amqplainResponse() {
+        byte[] u = user.getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 * (1 + 8 + 1 + 4) + u.length + password.length);
+        b.put((byte) 5).put("LOGIN".getBytes(StandardCharsets.US_ASCII)).put((byte) 'S').putInt(u.length).put(u);
+        b.put((byte) 8).put("PASSWORD".getBytes(StandardCharsets.US_ASCII)).put((byte) 'S').putInt(password.length).put(password);
+        return java.util.Arrays.copyOf(b.array(), b.position());
     }
 
     /** The same login for another vhost (StartOk gives user and password, Open the vhost). */
@@ -50,8 +85,7 @@ public final class Credentials {
         if (!(o instanceof Credentials other)) {
             return false;
         }
-        boolean samePassword = MessageDigest.isEqual(password, other.password);
-        return samePassword & user.equals(other.user) & vhost.equals(other.vhost);
+        return sameLogin(other) & Objects.equals(vhost, other.vhost);
     }
 
     @Override
@@ -61,6 +95,6 @@ public final class Credentials {
 
     @Override
     public String toString() {
-        return user + "@" + vhost;
+        return vhost == null ? user : user + "@" + vhost;
     }
 }

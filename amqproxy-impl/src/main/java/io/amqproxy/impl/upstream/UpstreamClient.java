@@ -3,6 +3,13 @@ package io.amqproxy.impl.upstream;
 /** What an upstream connection tells the clients that wait for it or use it. Loop thread only. */
 public interface UpstreamClient {
 
+    /**
+     * The broker accepted the user and password (it sent Connection.Tune). {@code held} is a connection that
+     * logged in for this client and waits for a vhost, or {@code null} when an open connection with the same
+     * login already proved it.
+     */
+    void upstreamAuthenticated(UpstreamConnection held);
+
     /** The broker accepted the credentials: the connection is open. */
     void upstreamReady(UpstreamConnection upstream);
 

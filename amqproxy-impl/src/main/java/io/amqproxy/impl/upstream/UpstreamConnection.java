@@ -41,12 +41,12 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private static final long QUARANTINE_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private enum State { CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_OPEN_OK, OPEN, CLOSING, CLOSED }
+    private enum State { CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_VHOST, AWAIT_OPEN_OK, OPEN, CLOSING, CLOSED }
 
     private final long id;
     private final LoopContext ctx;
     private final UpstreamPool pool;
-    private final Credentials credentials;
+    private Credentials credentials;
     private final OutputBuffer pending;
     private final UpstreamChannel[] channels;
     private final List<UpstreamClient> waiters = new ArrayList<>(2);
@@ -387,13 +387,16 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 r.u8();
                 r.u8();
                 r.skipTable();
-                String mechanisms = new String(r.longStrBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                if (!(" " + mechanisms + " ").contains(" PLAIN ")) {
-                    protocolFailure("broker does not offer the PLAIN mechanism (offers: " + mechanisms + ")");
+                String offered = " " + new String(r.longStrBytes(), java.nio.charset.StandardCharsets.UTF_8) + " ";
+                String mechanism = credentials.needsAmqplain() ? "AMQPLAIN" : "PLAIN";
+                if (!offered.contains(" " + mechanism + " ")) {
+                    protocolFailure("broker does not offer the " + mechanism + " mechanism (offers:" + offered + ")");
                     return;
                 }
-                w.begin(Methods.CONNECTION_START_OK).table(clientProperties()).shortStr("PLAIN")
-                        .longStr(credentials.plainResponse()).shortStr("en_US").writeTo(out, 0);
+                byte[] response = mechanism.equals("PLAIN") ? credentials.plainResponse() : credentials.amqplainResponse();
+                w.begin(Methods.CONNECTION_START_OK).table(clientProperties()).shortStr(mechanism)
+                        .longStr(response).shortStr("en_US").writeTo(out, 0);
+                java.util.Arrays.fill(response, (byte) 0);
                 state = State.AWAIT_TUNE;
                 markDirty();
             }
@@ -414,10 +417,17 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 int ourFrameMax = ctx.config.limits().frameMax();
                 frameMax = brokerFrameMax == 0 ? ourFrameMax : (int) Math.min(brokerFrameMax, ourFrameMax);
                 heartbeatSeconds = brokerHeartbeat;
-                w.begin(Methods.CONNECTION_TUNE_OK).u16(channelMax).u32(frameMax).u16(heartbeatSeconds).writeTo(out, 0);
-                w.begin(Methods.CONNECTION_OPEN).shortStr(credentials.vhost()).shortStr("").u8(0).writeTo(out, 0);
-                state = State.AWAIT_OPEN_OK;
-                markDirty();
+                if (credentials.vhost() == null) {
+                    // logged in for a client that has not named its vhost yet: hold here until it does
+                    state = State.AWAIT_VHOST;
+                    List<UpstreamClient> authenticated = new ArrayList<>(waiters);
+                    waiters.clear();
+                    for (UpstreamClient c : authenticated) {
+                        c.upstreamAuthenticated(this);
+                    }
+                } else {
+                    sendTuneOkAndOpen();
+                }
             }
             case AWAIT_OPEN_OK -> {
                 if (method == Methods.CONNECTION_CLOSE) {
@@ -434,6 +444,28 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             default -> {
             }
         }
+    }
+
+    private void sendTuneOkAndOpen() {
+        MethodWriter w = ctx.loop.writer();
+        w.begin(Methods.CONNECTION_TUNE_OK).u16(channelMax).u32(frameMax).u16(heartbeatSeconds).writeTo(out, 0);
+        w.begin(Methods.CONNECTION_OPEN).shortStr(credentials.vhost()).shortStr("").u8(0).writeTo(out, 0);
+        state = State.AWAIT_OPEN_OK;
+        markDirty();
+    }
+
+    /** Logged in, waiting for a client to name the vhost ({@link #assignVhost}). */
+    public boolean isAwaitingVhost() {
+        return state == State.AWAIT_VHOST;
+    }
+
+    /** Opens the vhost a client asked for on this logged-in connection; {@code client} hears the outcome. */
+    void assignVhost(String vhost, UpstreamClient client) {
+        Credentials before = credentials;
+        credentials = credentials.withVhost(vhost);
+        pool.rekey(this, before);
+        addWaiter(client);
+        sendTuneOkAndOpen();
     }
 
     private void onOpenConnectionMethod(int method, MethodReader r) {
@@ -594,6 +626,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             state = State.CLOSED;
             return;
         }
+        if (state == State.AWAIT_TUNE) {
+            // the broker drops the socket instead of answering a login it cannot even parse
+            ctx.metrics.upstreamConnectFailures++;
+            fail(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
+                    "Login was refused: the broker closed the connection after the login was sent"));
+            return;
+        }
         String text = state == State.OPEN
                 ? ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "connection to the broker lost: " + reason)
                 : unreachable(reason);
@@ -617,6 +656,14 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     @Override
     public void onTick(long now) {
         switch (state) {
+            case AWAIT_VHOST -> {
+                if (now - deadline > 0) {
+                    // logged in for a client that never named a vhost: nobody waits, leave quietly
+                    pool.remove(this);
+                    state = State.CLOSED;
+                    closeSocket();
+                }
+            }
             case CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_OPEN_OK -> {
                 if (now - deadline > 0) {
                     fail(ReplyCodes.CONNECTION_FORCED, unreachable("no answer within "

@@ -28,10 +28,49 @@ public final class UpstreamPool {
     }
 
     /**
+     * Checks a user and password (no vhost yet) with the broker, as RabbitMQ does before Connection.Tune:
+     * at once when an open connection with the same login proves them, otherwise by logging in a new
+     * connection that then waits for the client's vhost.
+     */
+    public void authenticate(Credentials login, UpstreamClient client) {
+        for (Map.Entry<Credentials, List<UpstreamConnection>> e : byCredentials.entrySet()) {
+            if (e.getKey().sameLogin(login)) {
+                for (UpstreamConnection c : e.getValue()) {
+                    if (c.isOpen()) {
+                        client.upstreamAuthenticated(null);
+                        return;
+                    }
+                }
+            }
+        }
+        List<UpstreamConnection> loggingIn = byCredentials.get(login);
+        if (loggingIn != null) {
+            for (UpstreamConnection c : loggingIn) {
+                if (c.isAwaitingVhost()) {
+                    client.upstreamAuthenticated(c);
+                    return;
+                }
+                if (c.isUsable()) {
+                    c.addWaiter(client);
+                    return;
+                }
+            }
+        }
+        UpstreamConnection c = open(login);
+        if (c == null) {
+            client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
+                    ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
+            return;
+        }
+        c.addWaiter(client);
+        c.connect();
+    }
+
+    /**
      * Checks the credentials with the broker: at once ({@link UpstreamClient#upstreamReady}) when an open
      * connection already proves them, otherwise when a connection opening for them finishes.
      */
-    public void verify(Credentials credentials, UpstreamClient client) {
+    public void verify(Credentials credentials, UpstreamClient client, UpstreamConnection held) {
         List<UpstreamConnection> list = byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
@@ -40,6 +79,12 @@ public final class UpstreamPool {
                     return;
                 }
             }
+        }
+        if (held != null && held.isAwaitingVhost() && held.credentials().sameLogin(credentials)) {
+            held.assignVhost(credentials.vhost(), client);
+            return;
+        }
+        if (list != null) {
             for (UpstreamConnection c : list) {
                 if (c.isUsable()) {
                     c.addWaiter(client);
@@ -90,6 +135,14 @@ public final class UpstreamPool {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    void rekey(UpstreamConnection c, Credentials before) {
+        List<UpstreamConnection> list = byCredentials.get(before);
+        if (list != null && list.remove(c) && list.isEmpty()) {
+            byCredentials.remove(before);
+        }
+        byCredentials.computeIfAbsent(c.credentials(), k -> new ArrayList<>(2)).add(c);
     }
 
     void remove(UpstreamConnection c) {

@@ -1,0 +1,229 @@
+package io.amqproxy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.GetResponse;
+import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.BrokerSide;
+import io.amqproxy.testsupport.CountingProxyListener;
+import io.amqproxy.testsupport.CuttableRelay;
+import io.amqproxy.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Behaviour 6, a client that goes away (Connection.Close, FIN, RST as after kill -9) gets its upstream channels
+ * closed exactly once: its unacked deliveries are back in the queue at once and its consumers are gone, as the
+ * broker reports; the shared upstream and the neighbour on it carry on. A client that dies in the middle of a
+ * publish leaves no partial message. Abrupt ends go through a {@link CuttableRelay} between client and proxy.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ClientDisconnectTest {
+
+    private static final Duration REQUEUE_DEADLINE = Duration.ofSeconds(5);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** How client A leaves. */
+    enum Departure {
+        CONNECTION_CLOSE, FIN, RESET
+    }
+
+    private final List<String> queues = new ArrayList<>();
+    private final List<Connection> connections = new ArrayList<>();
+    private BrokerSide broker;
+    private CountingProxyListener listener;
+    private AmqProxy proxy;
+    private CuttableRelay relay;
+
+    @BeforeEach
+    void start() {
+        broker = BrokerSide.open();
+        listener = new CountingProxyListener();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).listener(listener).start();
+        relay = CuttableRelay.to(proxy.port());
+    }
+
+    @AfterEach
+    void stop() {
+        for (Connection c : connections) {
+            c.abort(2_000);
+        }
+        relay.close();
+        proxy.close();
+        for (String q : queues) {
+            broker.deleteQueue(q);
+        }
+        broker.close();
+    }
+
+    private String newQueue(String what) {
+        String q = BrokerSide.uniqueName(what);
+        broker.declareQueue(q);
+        queues.add(q);
+        return q;
+    }
+
+    private Connection connectThroughRelay(String name) throws Exception {
+        Connection c = TestBroker.viaProxy(relay.port()).newConnection(name);
+        connections.add(c);
+        return c;
+    }
+
+    private Connection connectToProxy(String name) throws Exception {
+        Connection c = TestBroker.viaProxy(proxy.port()).newConnection(name);
+        connections.add(c);
+        return c;
+    }
+
+    /** Starts a manual-ack consumer with the given prefetch; returns the count of deliveries it got. */
+    private static AtomicInteger holdUnacked(Channel ch, String queue, int prefetch) throws Exception {
+        AtomicInteger deliveries = new AtomicInteger();
+        ch.basicQos(prefetch);
+        ch.basicConsume(queue, false, new DefaultConsumer(ch) {
+            @Override
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) {
+                deliveries.incrementAndGet();
+            }
+        });
+        return deliveries;
+    }
+
+    /** Client B, straight to the proxy (same credentials, same upstream): a consumer that must never notice. */
+    private AtomicInteger neighbourConsuming(String queue) throws Exception {
+        Channel ch = connectToProxy("B").createChannel();
+        AtomicInteger received = new AtomicInteger();
+        ch.basicConsume(queue, true, new DefaultConsumer(ch) {
+            @Override
+            public void handleDelivery(String tag, Envelope env, AMQP.BasicProperties p, byte[] body) {
+                received.incrementAndGet();
+            }
+        });
+        return received;
+    }
+
+    private void leave(Departure how, Connection a) throws Exception {
+        switch (how) {
+            case CONNECTION_CLOSE -> a.close(5_000);
+            case FIN -> relay.cutWithFin();
+            case RESET -> relay.cutWithReset();
+        }
+    }
+
+    private void assertUpstreamUntouched() {
+        assertThat(listener.upstreamsClosed()).as("upstream closes: %s", listener.upstreamCloseReasons()).isZero();
+        assertThat(listener.upstreamsOpened()).isEqualTo(1);
+        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Departure.class)
+    void unackedDeliveriesAreRequeuedAndConsumersCancelledWhenTheClientGoes(Departure how) throws Exception {
+        String first = newQueue("gone-1");
+        String second = newQueue("gone-2");
+        String neighbourQueue = newQueue("gone-b");
+        broker.publishConfirmed(first, 20);
+        broker.publishConfirmed(second, 20);
+        AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
+
+        Connection a = connectThroughRelay("A");
+        AtomicInteger firstDeliveries = holdUnacked(a.createChannel(), first, 5);
+        AtomicInteger secondDeliveries = holdUnacked(a.createChannel(), second, 3);
+        a.createChannel(); // an idle channel, which must be closed too
+        Await.until(WAIT, "A to hold its prefetch", () -> firstDeliveries.get() == 5 && secondDeliveries.get() == 3);
+        assertThat(Await.value(WAIT, () -> broker.readyCount(first), n -> n == 15)).isEqualTo(15);
+        assertThat(Await.value(WAIT, () -> broker.readyCount(second), n -> n == 17)).isEqualTo(17);
+        assertThat(broker.consumerCount(first)).isEqualTo(1);
+        assertThat(proxy.stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
+        assertThat(Await.value(WAIT, () -> proxy.stats().upstreamChannels(), n -> n == 4))
+                .as("B's channel and A's three").isEqualTo(4);
+
+        leave(how, a);
+
+        Await.until(REQUEUE_DEADLINE, "unacked deliveries requeued and consumers gone at the broker",
+                () -> broker.readyCount(first) == 20 && broker.consumerCount(first) == 0
+                        && broker.readyCount(second) == 20 && broker.consumerCount(second) == 0);
+        Await.until(WAIT, "the proxy to drop A's channels", () -> proxy.stats().upstreamChannels() == 1
+                && proxy.stats().clientChannels() == 1 && proxy.stats().clientConnections() == 1);
+
+        broker.publishConfirmed(neighbourQueue, 10);
+        Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 10);
+        assertUpstreamUntouched();
+        assertThat(broker.consumerCount(neighbourQueue)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Departure.class, names = {"FIN", "RESET"})
+    void aClientDyingInTheMiddleOfAPublishLeavesNoPartialMessage(Departure how) throws Exception {
+        String queue = newQueue("half");
+        Connection b = connectToProxy("B");
+        Channel bChannel = b.createChannel();
+        bChannel.confirmSelect();
+
+        Connection a = connectThroughRelay("A");
+        Channel aChannel = a.createChannel();
+        Await.until(WAIT, "A's channel at the proxy", () -> proxy.stats().upstreamChannels() == 2);
+        byte[] big = new byte[1024 * 1024];
+        // method + header + the first two body frames get through, then the client is gone
+        if (how == Departure.RESET) {
+            relay.resetAfterClientBytes(300_000);
+        } else {
+            relay.finAfterClientBytes(300_000);
+        }
+        try {
+            aChannel.basicPublish("", queue, null, big);
+        } catch (Exception expected) {
+            // the socket went away under the client's feet
+        }
+        Await.until(WAIT, "the proxy to see A gone", () -> proxy.stats().clientConnections() == 1
+                && proxy.stats().upstreamChannels() == 1);
+        assertThat(relay.bytesFromClients()).as("A got part of the message out").isGreaterThan(200_000);
+
+        // B, on the same upstream, publishes after the wreck
+        bChannel.basicPublish("", queue, null, "from B".getBytes(StandardCharsets.UTF_8));
+        bChannel.waitForConfirmsOrDie(10_000);
+        assertThat(bChannel.isOpen()).isTrue();
+        assertThat(broker.readyCount(queue)).as("only B's message, no partial one").isEqualTo(1);
+        GetResponse only = broker.get(queue);
+        assertThat(new String(only.getBody(), StandardCharsets.UTF_8)).isEqualTo("from B");
+        assertUpstreamUntouched();
+        assertThat(proxy.stats().messagesPublished()).as("complete messages forwarded").isEqualTo(1);
+    }
+
+    @Test
+    void channelsOfAClosedClientAreNotClosedTwice() throws Exception {
+        // a client that closes its channels itself and then the connection: each upstream channel gets one Close;
+        // a second Close for a freed channel id would make the broker close the whole shared upstream (504)
+        String neighbourQueue = newQueue("twice-b");
+        AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
+        for (int round = 0; round < 5; round++) {
+            Connection a = connectToProxy("A" + round);
+            List<Channel> chans = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                chans.add(a.createChannel());
+            }
+            chans.get(0).close();
+            chans.get(2).close();
+            a.close(5_000);
+        }
+        Await.until(WAIT, "only B's channel left", () -> proxy.stats().upstreamChannels() == 1);
+        broker.publishConfirmed(neighbourQueue, 3);
+        Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 3);
+        assertUpstreamUntouched();
+    }
+}

@@ -1,0 +1,236 @@
+package io.amqproxy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.GetResponse;
+import io.amqproxy.testsupport.AmqpErrors;
+import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.BrokerSide;
+import io.amqproxy.testsupport.CountingProxyListener;
+import io.amqproxy.testsupport.CuttableRelay;
+import io.amqproxy.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Behaviour 7, exclusive queues keep RabbitMQ's meaning behind a shared upstream: only the declaring client may
+ * use one (another client with the same credentials, on the same upstream, gets 405 RESOURCE_LOCKED for consume,
+ * get, purge, bind, delete and redeclare, like a second connection at the broker does), and it is deleted at the
+ * broker when the declaring client goes, although the upstream connection that declared it stays open.
+ */
+@Timeout(value = 40, unit = TimeUnit.SECONDS)
+class ExclusiveQueueTest {
+
+    private static final Duration GONE_DEADLINE = Duration.ofSeconds(5);
+
+    /** What another client tries on someone else's exclusive queue. */
+    enum Op {
+        CONSUME, GET, PURGE, BIND, DELETE, REDECLARE, DECLARE_PASSIVE
+    }
+
+    private final List<Connection> connections = new ArrayList<>();
+    private final List<String> cleanup = new ArrayList<>();
+    private BrokerSide broker;
+    private CountingProxyListener listener;
+    private AmqProxy proxy;
+
+    @BeforeEach
+    void start() {
+        broker = BrokerSide.open();
+        listener = new CountingProxyListener();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).listener(listener).start();
+    }
+
+    @AfterEach
+    void stop() {
+        for (Connection c : connections) {
+            c.abort(2_000);
+        }
+        proxy.close();
+        for (String q : cleanup) {
+            broker.deleteQueue(q);
+        }
+        broker.close();
+    }
+
+    private Connection viaProxy(String name) throws Exception {
+        Connection c = TestBroker.viaProxy(proxy.port()).newConnection(name);
+        connections.add(c);
+        return c;
+    }
+
+    private Connection direct(String name) throws Exception {
+        Connection c = TestBroker.direct().newConnection(name);
+        connections.add(c);
+        return c;
+    }
+
+    /** Runs {@code op} on {@code queue} on a fresh channel of {@code c}; 0 when it succeeds, else the reply code. */
+    private static int attempt(Connection c, Op op, String queue) throws Exception {
+        Channel ch = c.createChannel();
+        try {
+            switch (op) {
+                case CONSUME -> ch.basicConsume(queue, true, new DefaultConsumer(ch));
+                case GET -> ch.basicGet(queue, true);
+                case PURGE -> ch.queuePurge(queue);
+                case BIND -> ch.queueBind(queue, "amq.direct", "exclusive-test");
+                case DELETE -> ch.queueDelete(queue);
+                case REDECLARE -> ch.queueDeclare(queue, false, true, false, null);
+                case DECLARE_PASSIVE -> ch.queueDeclarePassive(queue);
+            }
+            ch.close();
+            return 0;
+        } catch (java.io.IOException e) {
+            assertThat(AmqpErrors.isConnectionError(e)).as("%s: %s must be a channel error", op, AmqpErrors.describe(e))
+                    .isFalse();
+            assertThat(AmqpErrors.replyCode(e) != AMQP.RESOURCE_LOCKED
+                    || AmqpErrors.replyText(e).startsWith("RESOURCE_LOCKED")).as(AmqpErrors.describe(e)).isTrue();
+            return AmqpErrors.replyCode(e);
+        }
+    }
+
+    /** Every op on a queue that another connection holds exclusively, as the broker answers it directly. */
+    private Map<Op, Integer> brokerReference(Set<Op> ops, boolean serverNamed) throws Exception {
+        Connection owner = direct("reference owner");
+        Connection other = direct("reference other");
+        String q = serverNamed ? owner.createChannel().queueDeclare().getQueue()
+                : owner.createChannel().queueDeclare(BrokerSide.uniqueName("excl-ref"), false, true, false, null).getQueue();
+        Map<Op, Integer> codes = new LinkedHashMap<>();
+        for (Op op : ops) {
+            codes.put(op, attempt(other, op, q));
+        }
+        owner.close();
+        other.close();
+        return codes;
+    }
+
+    private Map<Op, Integer> attemptAll(Connection c, Set<Op> ops, String queue) throws Exception {
+        Map<Op, Integer> codes = new LinkedHashMap<>();
+        for (Op op : ops) {
+            codes.put(op, attempt(c, op, queue));
+        }
+        return codes;
+    }
+
+    private static void publishConfirmed(Channel ch, String queue, int count) throws Exception {
+        ch.confirmSelect();
+        for (int i = 0; i < count; i++) {
+            ch.basicPublish("", queue, null, ("x" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        ch.waitForConfirmsOrDie(10_000);
+    }
+
+    @Test
+    void anotherClientOnTheSameUpstreamIsLockedOutOfANamedExclusiveQueue() throws Exception {
+        Set<Op> ops = EnumSet.allOf(Op.class);
+        Map<Op, Integer> reference = brokerReference(ops, false);
+        assertThat(reference.values()).as("the broker's own answers %s", reference).containsOnly(AMQP.RESOURCE_LOCKED);
+
+        String queue = BrokerSide.uniqueName("excl-named");
+        cleanup.add(queue);
+        Connection a = viaProxy("A");
+        Connection b = viaProxy("B");
+        assertThat(proxy.stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
+        Channel aChannel = a.createChannel();
+        aChannel.queueDeclare(queue, false, true, false, null);
+        publishConfirmed(aChannel, queue, 3);
+
+        assertThat(attemptAll(b, ops, queue)).isEqualTo(reference);
+        assertThat(b.isOpen()).isTrue();
+        // publishing into someone else's exclusive queue is allowed, as at the broker
+        publishConfirmed(b.createChannel(), queue, 1);
+
+        // nothing B tried had an effect, and A (the owner) can use its queue on any of its channels
+        Channel another = a.createChannel();
+        assertThat(another.queueDeclarePassive(queue).getMessageCount()).isEqualTo(4);
+        assertThat(another.queueDeclarePassive(queue).getConsumerCount()).isZero();
+        GetResponse got = another.basicGet(queue, true);
+        assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("x0");
+        another.queueBind(queue, "amq.direct", "owner-binding");
+        another.basicPublish("amq.direct", "owner-binding", null, "routed".getBytes(StandardCharsets.UTF_8));
+        another.queuePurge(queue);
+        String tag = another.basicConsume(queue, true, new DefaultConsumer(another));
+        another.basicCancel(tag);
+        aChannel.queueDeclare(queue, false, true, false, null); // redeclare by the owner is fine
+        assertThat(broker.queueExists(queue)).isTrue();
+
+        a.close(5_000);
+        Await.until(GONE_DEADLINE, "the exclusive queue to be deleted at the broker when A left",
+                () -> !broker.queueExists(queue));
+        assertThat(proxy.stats().upstreamConnections()).as("the upstream that declared it is still open").isEqualTo(1);
+
+        // the name is free again: B may now declare it for itself
+        Channel bChannel = b.createChannel();
+        bChannel.queueDeclare(queue, false, true, false, null);
+        assertThat(bChannel.queueDeclarePassive(queue).getQueue()).isEqualTo(queue);
+        assertThat(listener.upstreamsClosed()).isZero();
+    }
+
+    @Test
+    void serverNamedExclusiveQueueIsLockedAndDeletedWhenItsClientIsKilled() throws Exception {
+        // redeclaring an amq.gen-* name is refused with 403 for everybody (reserved prefix), so it is not tried here
+        Set<Op> ops = EnumSet.complementOf(EnumSet.of(Op.REDECLARE));
+        Map<Op, Integer> reference = brokerReference(ops, true);
+        assertThat(reference.values()).as("the broker's own answers %s", reference).containsOnly(AMQP.RESOURCE_LOCKED);
+
+        try (CuttableRelay relay = CuttableRelay.to(proxy.port())) {
+            Connection a = TestBroker.viaProxy(relay.port()).newConnection("A");
+            connections.add(a);
+            Connection b = viaProxy("B");
+            Channel aChannel = a.createChannel();
+            String queue = aChannel.queueDeclare().getQueue();
+            assertThat(queue).startsWith("amq.gen-");
+            publishConfirmed(aChannel, queue, 2);
+            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+
+            assertThat(attemptAll(b, ops, queue)).isEqualTo(reference);
+            assertThat(aChannel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(2);
+
+            relay.cutWithReset();
+            Await.until(GONE_DEADLINE, "the server-named exclusive queue to be deleted when A was killed",
+                    () -> !broker.queueExists(queue));
+            assertThat(b.isOpen()).isTrue();
+            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void exclusiveQueueOutlivesTheChannelThatDeclaredItButNotTheClient() throws Exception {
+        String queue = BrokerSide.uniqueName("excl-chan");
+        cleanup.add(queue);
+        Connection a = viaProxy("A");
+        Channel declaring = a.createChannel();
+        declaring.queueDeclare(queue, false, true, false, null);
+        declaring.close();
+        assertThat(broker.queueExists(queue)).as("the queue belongs to the connection, not the channel").isTrue();
+        Channel later = a.createChannel();
+        publishConfirmed(later, queue, 1);
+        assertThat(later.basicGet(queue, true)).isNotNull();
+
+        // another client that comes and goes does not take A's queue with it
+        Connection b = viaProxy("B");
+        assertThat(attempt(b, Op.GET, queue)).isEqualTo(AMQP.RESOURCE_LOCKED);
+        b.close(5_000);
+        assertThat(broker.queueExists(queue)).isTrue();
+        assertThat(later.queueDeclarePassive(queue).getQueue()).isEqualTo(queue);
+
+        a.close(5_000);
+        Await.until(GONE_DEADLINE, "the exclusive queue to be deleted when A left", () -> !broker.queueExists(queue));
+    }
+}
