@@ -42,8 +42,17 @@ public interface AmqProxy extends AutoCloseable {
     /** A consistent-enough snapshot of the proxy's counters and gauges; cheap, safe from any thread. */
     ProxyStats stats();
 
-    /** Whether the proxy still accepts clients, i.e. {@link #close()} has not been called. */
+    /** Whether the proxy still accepts clients, i.e. neither {@link #stop} nor {@link #close()} has been called. */
     boolean isRunning();
+
+    /** Whether the proxy accepts clients and can reach the broker; what a health check reports. */
+    ProxyHealth health();
+
+    /**
+     * Stops gracefully, for rolling updates: stops accepting, waits up to {@code clientGrace} for clients to
+     * leave by themselves, then does what {@link #close()} does for the rest. Returns when stopped.
+     */
+    void stop(java.time.Duration clientGrace);
 
     /**
      * Stops accepting clients, sends {@code Connection.Close 320 CONNECTION_FORCED} to the clients still

@@ -22,6 +22,8 @@ package io.amqproxy;
  * @param messagesDelivered     messages forwarded to clients (basic.deliver and basic.get-ok)
  * @param refusedLogins         clients refused during the handshake
  * @param upstreamConnectFailures upstream connections that failed before they were open
+ * @param upstreamConnects      upstream connections that opened (TCP and AMQP handshake done)
+ * @param upstreamConnectNanos  the time those openings took, summed, in nanoseconds
  */
 public record ProxyStats(
         long clientConnections,
@@ -39,5 +41,7 @@ public record ProxyStats(
         long messagesPublished,
         long messagesDelivered,
         long refusedLogins,
-        long upstreamConnectFailures) {
+        long upstreamConnectFailures,
+        long upstreamConnects,
+        long upstreamConnectNanos) {
 }

@@ -3,6 +3,7 @@ package io.amqproxy.impl;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.AmqProxyException;
 import io.amqproxy.ProxyConfig;
+import io.amqproxy.ProxyHealth;
 import io.amqproxy.ProxyStats;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.IoHandler;
@@ -10,6 +11,7 @@ import io.amqproxy.impl.loop.Tickable;
 import io.amqproxy.impl.metrics.LoopMetrics;
 import io.amqproxy.impl.metrics.SafeListener;
 import io.amqproxy.impl.session.ClientSession;
+import io.amqproxy.impl.upstream.UpstreamConnection;
 import io.amqproxy.impl.upstream.UpstreamPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.time.Duration;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -189,7 +192,24 @@ final class ProxyServer implements AmqProxy {
     }
 
     @Override
+    public ProxyHealth health() {
+        String error = null;
+        for (Worker w : workers) {
+            String e = onLoop(w, () -> w.ctx.metrics.upstreamError);
+            if (e != null) {
+                error = e;
+            }
+        }
+        return new ProxyHealth(running.get(), error);
+    }
+
+    @Override
     public void close() {
+        stop(Duration.ZERO);
+    }
+
+    @Override
+    public void stop(Duration clientGrace) {
         if (!running.compareAndSet(true, false)) {
             return;
         }
@@ -199,21 +219,19 @@ final class ProxyServer implements AmqProxy {
         } catch (IOException e) {
             log.debug("closing the listener", e);
         }
+        awaitNoSessions(System.nanoTime() + clientGrace.toNanos());
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> sessions(w).forEach(ClientSession::shutdown));
         }
-        long deadline = System.nanoTime() + config.timeouts().shutdown().toNanos();
-        for (Worker w : workers) {
-            while (System.nanoTime() < deadline && onLoop(w, () -> liveSessions(w)) > 0) {
-                sleepBriefly();
-            }
-        }
+        awaitNoSessions(System.nanoTime() + config.timeouts().shutdown().toNanos());
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> w.pool.all().forEach(u -> u.retire("proxy shutting down")));
         }
         long upstreamDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (Worker w : workers) {
-            while (System.nanoTime() < upstreamDeadline && onLoop(w, () -> w.ctx.metrics.upstreamConnections) > 0) {
+            // retired connections leave the pool at once but keep their socket until the broker's CloseOk
+            while (System.nanoTime() < upstreamDeadline
+                    && onLoop(w, () -> w.ctx.loop.tickables().stream().filter(UpstreamConnection.class::isInstance).count()) > 0) {
                 sleepBriefly();
             }
         }
@@ -230,6 +248,14 @@ final class ProxyServer implements AmqProxy {
         log.info("amqproxy on port {} stopped", port());
     }
 
+    private void awaitNoSessions(long deadline) {
+        for (Worker w : workers) {
+            while (System.nanoTime() < deadline && onLoop(w, () -> sessions(w).size()) > 0) {
+                sleepBriefly();
+            }
+        }
+    }
+
     private static List<ClientSession> sessions(Worker w) {
         List<ClientSession> sessions = new ArrayList<>();
         for (Tickable t : w.ctx.loop.tickables()) {
@@ -238,10 +264,6 @@ final class ProxyServer implements AmqProxy {
             }
         }
         return sessions;
-    }
-
-    private static int liveSessions(Worker w) {
-        return sessions(w).size();
     }
 
     private static void sleepBriefly() {

@@ -24,12 +24,17 @@ public final class LoopMetrics {
     public long messagesDelivered;
     public long refusedLogins;
     public long upstreamConnectFailures;
+    public long upstreamConnects;
+    public long upstreamConnectNanos;
+    /** Why the last attempt to reach the broker failed; {@code null} once a connection opens again. */
+    public String upstreamError;
 
     public ProxyStats snapshot() {
         return new ProxyStats(clientConnections, upstreamConnections, clientChannels, upstreamChannels,
                 bytesFromClients, bytesToClients, bytesFromUpstream, bytesToUpstream,
                 framesFromClients, framesToClients, framesFromUpstream, framesToUpstream,
-                messagesPublished, messagesDelivered, refusedLogins, upstreamConnectFailures);
+                messagesPublished, messagesDelivered, refusedLogins, upstreamConnectFailures,
+                upstreamConnects, upstreamConnectNanos);
     }
 
     /** Adds two snapshots field by field. */
@@ -49,6 +54,8 @@ public final class LoopMetrics {
                 a.messagesPublished() + b.messagesPublished(),
                 a.messagesDelivered() + b.messagesDelivered(),
                 a.refusedLogins() + b.refusedLogins(),
-                a.upstreamConnectFailures() + b.upstreamConnectFailures());
+                a.upstreamConnectFailures() + b.upstreamConnectFailures(),
+                a.upstreamConnects() + b.upstreamConnects(),
+                a.upstreamConnectNanos() + b.upstreamConnectNanos());
     }
 }

@@ -62,6 +62,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private int nextId = 1;
     private long idleSince;
     private long deadline;
+    private final long startedAt;
     private boolean blocked;
     private String blockedReason = "";
 
@@ -76,7 +77,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         this.channels = new UpstreamChannel[channelMax + 1];
         this.frameMax = ctx.config.limits().frameMax();
         this.idleSince = ctx.loop.now();
-        this.deadline = ctx.loop.now() + ctx.config.timeouts().upstreamConnect().toNanos();
+        this.startedAt = ctx.loop.now();
+        this.deadline = startedAt + ctx.config.timeouts().upstreamConnect().toNanos();
     }
 
     /** Starts the non-blocking connect; failures surface as {@link UpstreamClient#upstreamRefused}. */
@@ -96,6 +98,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private String unreachable(String why) {
+        ctx.metrics.upstreamError = "broker " + ctx.config.upstream() + " unreachable: " + why;
         return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + ctx.config.upstream() + " unreachable: " + why);
     }
 
@@ -528,6 +531,9 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         markDirty();
         idleSince = ctx.loop.now();
         ctx.metrics.upstreamConnections++;
+        ctx.metrics.upstreamConnects++;
+        ctx.metrics.upstreamConnectNanos += System.nanoTime() - startedAt;
+        ctx.metrics.upstreamError = null;
         log.info("upstream #{} open to {} as {}", id, ctx.config.upstream(), credentials);
         ctx.listener.upstreamOpened(info());
         List<UpstreamClient> ready = new ArrayList<>(waiters);
