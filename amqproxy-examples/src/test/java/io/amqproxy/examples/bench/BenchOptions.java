@@ -1,0 +1,175 @@
+package io.amqproxy.examples.bench;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The benchmark's command line, parsed and checked. Defaults keep a full run around three minutes on two
+ * cores against a local broker.
+ */
+final class BenchOptions {
+
+    static final List<String> ALL_WORKLOADS = List.of("connpub", "throughput", "confirms", "farbroker", "manyconns");
+
+    static final String USAGE = String.join("\n",
+            "usage: bench/run [options]",
+            "  --workloads LIST     comma-separated, from " + String.join(",", ALL_WORKLOADS) + " (default: all)",
+            "  --reps N             timed repetitions per side, alternating direct/proxy (default 3)",
+            "  --no-warmup          skip the short untimed round that precedes each workload",
+            "  --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]",
+            "                       (default amqp://guest:guest@127.0.0.1:5672/)",
+            "  --connpub N          connect-publish-close operations per run (default 300)",
+            "  --workers LIST       connpub concurrency levels (default 1,8)",
+            "  --throughput LIST    SIZE:COUNT message sizes and counts (default 16:100000,4096:25000)",
+            "  --confirms N         publish-and-confirm round trips per run (default 2000)",
+            "  --far-ops N          connpub operations per farbroker run (default 20)",
+            "  --far-delay-ms N     farbroker one-way delay added by the relay (default 25, i.e. 50 ms RTT)",
+            "  --manyconns N        client connections held at once (default 500)",
+            "  --proxy-loops N      event loops of the embedded proxy (default 1)",
+            "  --run-limit-s N      a single run stops starting new work after this (default 60)",
+            "  --help               this text");
+
+    Set<String> workloads = new LinkedHashSet<>(ALL_WORKLOADS);
+    int reps = 3;
+    boolean warmup = true;
+    String brokerHost = "127.0.0.1";
+    int brokerPort = 5672;
+    Credentials login = new Credentials("guest", "guest", "/");
+    int connpubOps = 300;
+    List<Integer> connpubWorkers = List.of(1, 8);
+    List<int[]> throughput = List.of(new int[] {16, 100_000}, new int[] {4096, 25_000});
+    int confirms = 2_000;
+    int farOps = 20;
+    int farDelayMs = 25;
+    // 500, not 1,000: a broker with the usual 1024 file descriptors takes 832 sockets at most, so more
+    // would fail on the direct side (the proxy side takes 10,000 on one broker connection).
+    int manyConns = 500;
+    int manyConnsWorkers = 8;
+    int proxyLoops = 1;
+    Duration runLimit = Duration.ofSeconds(60);
+    boolean help;
+
+    /** The broker address for the proxy's upstream setting (credentials travel with each client). */
+    String upstreamUri() {
+        return "amqp://" + brokerHost + ":" + brokerPort;
+    }
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws IllegalArgumentException naming the bad argument
+     */
+    static BenchOptions parse(String[] args) {
+        BenchOptions o = new BenchOptions();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                o.help = true;
+                continue;
+            }
+            if (arg.equals("--no-warmup")) {
+                o.warmup = false;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("unknown option or missing value: " + arg);
+            }
+            String value = args[++i];
+            switch (arg) {
+                case "--workloads" -> o.workloads = workloads(value);
+                case "--reps" -> o.reps = positive(arg, value);
+                case "--upstream" -> o.upstream(value);
+                case "--connpub" -> o.connpubOps = positive(arg, value);
+                case "--workers" -> o.connpubWorkers = positives(arg, value);
+                case "--throughput" -> o.throughput = sizes(value);
+                case "--confirms" -> o.confirms = positive(arg, value);
+                case "--far-ops" -> o.farOps = positive(arg, value);
+                case "--far-delay-ms" -> o.farDelayMs = positive(arg, value);
+                case "--manyconns" -> o.manyConns = positive(arg, value);
+                case "--proxy-loops" -> o.proxyLoops = positive(arg, value);
+                case "--run-limit-s" -> o.runLimit = Duration.ofSeconds(positive(arg, value));
+                default -> throw new IllegalArgumentException("unknown option: " + arg);
+            }
+        }
+        return o;
+    }
+
+    private void upstream(String value) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--upstream: not a URI: " + e.getMessage());
+        }
+        if (!"amqp".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("--upstream: expected amqp://host[:port], got " + value);
+        }
+        brokerHost = uri.getHost();
+        brokerPort = uri.getPort() == -1 ? 5672 : uri.getPort();
+        String user = login.user();
+        String password = login.password();
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            user = decode(parts[0]);
+            password = parts.length > 1 ? decode(parts[1]) : "";
+        }
+        String path = uri.getRawPath();
+        String vhost = path == null || path.length() <= 1 ? "/" : decode(path.substring(1));
+        login = new Credentials(user, password, vhost);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private static Set<String> workloads(String value) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String name : value.split(",")) {
+            String n = name.strip();
+            if (!ALL_WORKLOADS.contains(n)) {
+                throw new IllegalArgumentException("--workloads: unknown workload " + n);
+            }
+            chosen.add(n);
+        }
+        return chosen;
+    }
+
+    private static List<int[]> sizes(String value) {
+        List<int[]> pairs = new ArrayList<>();
+        for (String pair : value.split(",")) {
+            String[] p = pair.strip().split(":");
+            if (p.length != 2) {
+                throw new IllegalArgumentException("--throughput: expected SIZE:COUNT, got " + pair);
+            }
+            pairs.add(new int[] {positive("--throughput size", p[0]), positive("--throughput count", p[1])});
+        }
+        return pairs;
+    }
+
+    private static List<Integer> positives(String option, String value) {
+        List<Integer> list = new ArrayList<>();
+        for (String v : value.split(",")) {
+            list.add(positive(option, v.strip()));
+        }
+        return list;
+    }
+
+    private static int positive(String option, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + ": expected a positive integer, got " + value);
+    }
+}

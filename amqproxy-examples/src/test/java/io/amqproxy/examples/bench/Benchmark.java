@@ -1,0 +1,274 @@
+package io.amqproxy.examples.bench;
+
+import com.rabbitmq.client.Connection;
+import io.amqproxy.AmqProxy;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Side-by-side benchmark: the same workloads against the broker directly and through an embedded proxy,
+ * in one run, alternating direct, proxy, direct, proxy... and a table of medians and ratios at the end.
+ *
+ * <h2>Running it</h2>
+ * <pre>
+ * bench/run                                   # everything, defaults (about three minutes on two cores)
+ * bench/run --workloads connpub,confirms      # a subset
+ * bench/run --reps 5 --throughput 16:500000   # more repetitions, other sizes
+ * bench/run --upstream amqp://guest:guest@10.0.0.5:5672/%2F
+ * bench/run --help                            # every option
+ * </pre>
+ * {@code bench/run} compiles the api, impl and examples modules with Maven (no tests compiled or run),
+ * compiles this package with javac against the examples module's test classpath, and runs this class. It
+ * needs a broker, by default RabbitMQ on 127.0.0.1:5672 as guest/guest. The proxy runs inside the
+ * benchmark's JVM on 127.0.0.1 with default settings except the number of event loops. Clients are
+ * com.rabbitmq:amqp-client with automatic recovery off, sharing their consumer and heartbeat threads
+ * ({@link ClientThreads}) so that the client's own overhead stays small on both sides.
+ *
+ * <h2>Options</h2>
+ * <pre>
+ * --workloads LIST     comma-separated, from connpub,throughput,confirms,farbroker,manyconns (default: all)
+ * --reps N             timed repetitions per side, alternating direct/proxy (default 3)
+ * --no-warmup          skip the short untimed round that precedes each workload
+ * --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]
+ *                      (default amqp://guest:guest@127.0.0.1:5672/)
+ * --connpub N          connect-publish-close operations per run (default 300)
+ * --workers LIST       connpub concurrency levels (default 1,8)
+ * --throughput LIST    SIZE:COUNT message sizes and counts (default 16:100000,4096:25000)
+ * --confirms N         publish-and-confirm round trips per run (default 2000)
+ * --far-ops N          connpub operations per farbroker run (default 20)
+ * --far-delay-ms N     farbroker one-way delay added by the relay (default 25, i.e. 50 ms RTT)
+ * --manyconns N        client connections held at once (default 500)
+ * --proxy-loops N      event loops of the embedded proxy (default 1)
+ * --run-limit-s N      a single run stops starting new work after this (default 60)
+ * </pre>
+ * BENCH_JAVA_OPTS in the environment replaces the JVM options of bench/run (default -Xms1g -Xmx1g).
+ *
+ * <h2>Workloads</h2>
+ * <ul>
+ *   <li><b>connpub</b>: {new connection, open channel, publish one 16-byte message, close channel, close
+ *       connection}, with 1 and with 8 concurrent workers: ops/s, latency p50/p99, proxy CPU per op.</li>
+ *   <li><b>throughput</b>: one publisher connection (no confirms) and one auto-ack consumer on a fresh
+ *       queue, 16-byte and 4 KiB messages: consumed msg/s and MiB/s, proxy CPU per message.</li>
+ *   <li><b>confirms</b>: publish one message and wait for its confirm, repeatedly: latency p50/p99.</li>
+ *   <li><b>farbroker</b>: connpub with one worker against a broker 25 ms away each way (a delaying relay in
+ *       this JVM, {@link DelayRelay}), direct through the relay vs the proxy whose upstream is the relay:
+ *       ops/s, latency p50/p99. The relay delays payload only, not the TCP handshake, so a real far broker
+ *       costs a direct client one more round trip than shown.</li>
+ *   <li><b>manyconns</b>: open 500 client connections with one channel each, hold, close: time to open
+ *       and close all, the benchmark's connections the broker sees ({@code rabbitmqctl} matched against this
+ *       JVM's sockets; local broker on Linux only), the proxy's upstream connections, and JVM heap and direct
+ *       memory per connection after a GC. 500 because RabbitMQ with the common limit of 1024 file
+ *       descriptors accepts 832 connections at most; more only work through the proxy.</li>
+ * </ul>
+ *
+ * <h2>Reading the table</h2>
+ * Each workload first runs a short untimed warm-up on each side, then {@code --reps} timed runs per side,
+ * alternating. The table shows the median of those runs for each side and proxy/direct: for ops/s, msg/s and
+ * MiB/s higher is better, for latencies, times, CPU and memory lower is better. Latency runs begin with one
+ * untimed operation, so the proxy is measured with its upstream connection already open (as in steady
+ * use; it closes idle upstreams after 5 s). Proxy CPU is the CPU time of its {@code amqproxy-loop-*}
+ * threads ({@link ProxyCpu}). Progress lines go to stderr, the header and table to stdout. Nothing here
+ * asserts on timing; it is not a test and does not run in {@code mvn verify}.
+ */
+public final class Benchmark {
+
+    private static final String QUIET_NIO_LOG = "org.slf4j.simpleLogger.log.com.rabbitmq.client.impl.nio";
+
+    private Benchmark() {
+    }
+
+    /** Runs the benchmark; see the class comment, or {@code --help}, for the options. */
+    public static void main(String[] args) throws Exception {
+        // The client's NIO mode logs a stack trace when the peer closed the socket first, a harmless race.
+        if (System.getProperty(QUIET_NIO_LOG) == null) {
+            System.setProperty(QUIET_NIO_LOG, "error");
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(BenchOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help) {
+            System.out.println(BenchOptions.USAGE);
+            return;
+        }
+        System.exit(new Benchmark.Run(options, System.out, System.err).execute());
+    }
+
+    /** One invocation: header, workloads, table. */
+    private static final class Run {
+        private final BenchOptions options;
+        private final PrintStream out;
+        private final PrintStream progress;
+        private final ResultTable table = new ResultTable();
+        private final List<String> warnings = new ArrayList<>();
+        private final long startNanos = System.nanoTime();
+
+        Run(BenchOptions options, PrintStream out, PrintStream progress) {
+            this.options = options;
+            this.out = out;
+            this.progress = progress;
+        }
+
+        int execute() {
+            Target direct = new Target(Side.DIRECT, options.brokerHost, options.brokerPort, options.login);
+            String broker;
+            try {
+                broker = brokerDescription(direct);
+            } catch (Exception e) {
+                progress.println("cannot reach the broker at " + options.upstreamUri() + " as " + options.login
+                        + ": " + e);
+                return 1;
+            }
+            printHeader(broker);
+            try (AmqProxy proxy = AmqProxy.builder()
+                    .upstream(options.upstreamUri())
+                    .listen("127.0.0.1", 0)
+                    .eventLoops(options.proxyLoops)
+                    .start()) {
+                Target viaProxy = new Target(Side.PROXY, "127.0.0.1", proxy.port(), options.login);
+                Endpoints local = new Endpoints(direct, viaProxy);
+                for (String name : options.workloads) {
+                    for (Workload workload : workloads(name, local, proxy)) {
+                        runAlternating(workload);
+                    }
+                }
+            }
+            out.println();
+            table.print(out);
+            printNotes();
+            return 0;
+        }
+
+        private List<Workload> workloads(String name, Endpoints local, AmqProxy proxy) {
+            Duration limit = options.runLimit;
+            List<Workload> list = new ArrayList<>();
+            switch (name) {
+                case "connpub" -> options.connpubWorkers.forEach(
+                        w -> list.add(new ConnPubWorkload(local, w, options.connpubOps, limit)));
+                case "throughput" -> options.throughput.forEach(
+                        s -> list.add(new ThroughputWorkload(local, s[0], s[1], limit)));
+                case "confirms" -> list.add(new ConfirmsWorkload(local, options.confirms, limit));
+                case "farbroker" -> list.add(new FarBrokerWorkload(local.direct(),
+                        Duration.ofMillis(options.farDelayMs), options.farOps, limit));
+                case "manyconns" -> list.add(new ManyConnsWorkload(local, proxy, options.manyConns,
+                        options.manyConnsWorkers));
+                default -> throw new IllegalArgumentException(name);
+            }
+            return list;
+        }
+
+        /** Warm-up on each side, then direct, proxy, direct, proxy... {@code reps} times. */
+        private void runAlternating(Workload workload) {
+            try (workload) {
+                for (int rep = options.warmup ? 0 : 1; rep <= options.reps; rep++) {
+                    for (Side side : Side.values()) {
+                        runOnce(workload, side, rep);
+                    }
+                }
+            } catch (Exception e) {
+                report(workload.label() + ": failed to close: " + e);
+            }
+        }
+
+        /** One run; a failure is reported and leaves a gap in the medians, the other runs go on. */
+        private void runOnce(Workload workload, Side side, int rep) {
+            boolean warmup = rep == 0;
+            String run = workload.label() + " " + side.label() + (warmup ? " warm-up" : " rep " + rep);
+            RunResult result;
+            try {
+                result = workload.run(side, warmup);
+            } catch (Exception e) {
+                report(run + ": failed: " + e);
+                return;
+            }
+            String values = result.values().stream()
+                    .filter(m -> !Double.isNaN(m.value()))
+                    .map(m -> m.metric() + " " + ResultTable.format(m.value()))
+                    .collect(Collectors.joining(", "));
+            progress.printf(Locale.ROOT, "[%5.1fs] %-20s %-6s %-7s %s%n", elapsedSeconds(), workload.label(),
+                    side.label(), warmup ? "warm-up" : "rep " + rep, values);
+            result.warnings().forEach(warning -> report(run + ": " + warning));
+            if (!warmup) {
+                table.add(side, result.values());
+            }
+        }
+
+        private void report(String warning) {
+            progress.println("    " + warning);
+            warnings.add(warning);
+        }
+
+        private double elapsedSeconds() {
+            return (System.nanoTime() - startNanos) / 1e9;
+        }
+
+        private static String brokerDescription(Target direct) throws Exception {
+            Connection c = direct.factory().newConnection("amqproxy-bench-probe");
+            try {
+                Map<String, Object> props = c.getServerProperties();
+                return props.get("product") + " " + props.get("version") + " at " + direct.host() + ":" + direct.port();
+            } finally {
+                Target.close(c);
+            }
+        }
+
+        private void printHeader(String broker) {
+            Runtime rt = Runtime.getRuntime();
+            out.println("amqproxy benchmark, " + ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+            out.printf(Locale.ROOT, "machine: %d cores, %s %s %s%n", rt.availableProcessors(),
+                    System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
+            out.printf(Locale.ROOT, "JVM:     %s %s, max heap %d MiB%n", System.getProperty("java.vm.name"),
+                    System.getProperty("java.runtime.version"), rt.maxMemory() / (1024 * 1024));
+            out.println("broker:  " + broker);
+            out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), default settings%n", options.proxyLoops);
+            out.printf(Locale.ROOT, "runs:    %d per side, alternating direct/proxy%s; medians shown%n", options.reps,
+                    options.warmup ? ", after one warm-up each" : "");
+            out.println("JVM opts: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()
+                    .stream().filter(a -> a.startsWith("-X")).toList()));
+            out.println("load:    " + loadAverage() + " (1-minute load average at start; other busy processes skew "
+                    + "the figures)");
+        }
+
+        private static String loadAverage() {
+            double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f", load);
+        }
+
+        private void printNotes() {
+            out.println();
+            out.println("proxy/direct: higher is better for ops/s, msg/s, MiB/s; "
+                    + "lower for latencies, times, CPU, memory.");
+            String label = "manyconns " + options.manyConns;
+            for (String memory : List.of("heap", "direct")) {
+                String metric = "JVM " + memory + " KiB/conn";
+                double direct = table.median(label, metric, Side.DIRECT);
+                double proxy = table.median(label, metric, Side.PROXY);
+                if (!Double.isNaN(direct) && !Double.isNaN(proxy)) {
+                    out.printf(Locale.ROOT, "%s: the proxy's %s share is about %s KiB per client connection "
+                            + "(proxy minus direct).%n", label, memory, ResultTable.format(proxy - direct));
+                }
+            }
+            if (!warnings.isEmpty()) {
+                out.println();
+                out.println("warnings:");
+                warnings.forEach(w -> out.println("  " + w));
+            }
+            out.printf(Locale.ROOT, "%ntotal time %.0f s, load average at the end %s%n", elapsedSeconds(),
+                    loadAverage());
+        }
+    }
+}

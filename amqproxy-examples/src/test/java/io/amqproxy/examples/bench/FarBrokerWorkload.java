@@ -1,0 +1,77 @@
+package io.amqproxy.examples.bench;
+
+import io.amqproxy.AmqProxy;
+
+import java.time.Duration;
+
+/**
+ * farbroker: connpub with one worker against a broker made distant by a {@link DelayRelay}. Direct clients
+ * connect to the relay; the proxy's upstream is the relay, so only the proxy pays the distance, and only for
+ * what it cannot answer itself. The relay and that second proxy start on the first run and stop on close.
+ */
+final class FarBrokerWorkload implements Workload {
+
+    private final Target broker;
+    private final Duration oneWayDelay;
+    private final int ops;
+    private final Duration limit;
+    private DelayRelay relay;
+    private AmqProxy farProxy;
+    private Endpoints endpoints;
+
+    /**
+     * @param broker where the relay forwards to; its login is used by the clients
+     */
+    FarBrokerWorkload(Target broker, Duration oneWayDelay, int ops, Duration limit) {
+        this.broker = broker;
+        this.oneWayDelay = oneWayDelay;
+        this.ops = ops;
+        this.limit = limit;
+    }
+
+    @Override
+    public String label() {
+        return "farbroker " + (2 * oneWayDelay.toMillis()) + "ms RTT";
+    }
+
+    @Override
+    public RunResult run(Side side, boolean warmup) throws Exception {
+        if (endpoints == null) {
+            open();
+        }
+        int count = warmup ? Math.max(2, ops / 10) : ops;
+        ConnPubLoop.Result r = ConnPubLoop.run(endpoints.target(side).factory(), count, 1, limit);
+        RunResult result = new RunResult(label())
+                .add("connpub ops/s", r.completed() == 0 ? Double.NaN : r.opsPerSecond())
+                .add("connpub p50 ms", r.percentileMillis(0.50))
+                .add("connpub p99 ms", r.percentileMillis(0.99));
+        if (r.errors() > 0) {
+            result.warn(r.errors() + " of " + count + " operations failed, first: " + r.firstError());
+        }
+        if (r.completed() + r.errors() < count) {
+            result.warn("stopped at the time limit after " + r.completed() + " of " + count + " operations");
+        }
+        return result;
+    }
+
+    private void open() throws Exception {
+        relay = DelayRelay.start(broker.host(), broker.port(), oneWayDelay);
+        farProxy = AmqProxy.builder()
+                .upstream("amqp://127.0.0.1:" + relay.port())
+                .listen("127.0.0.1", 0)
+                .start();
+        endpoints = new Endpoints(
+                new Target(Side.DIRECT, "127.0.0.1", relay.port(), broker.login()),
+                new Target(Side.PROXY, "127.0.0.1", farProxy.port(), broker.login()));
+    }
+
+    @Override
+    public void close() {
+        if (farProxy != null) {
+            farProxy.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+    }
+}
