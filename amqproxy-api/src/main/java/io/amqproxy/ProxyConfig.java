@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param timeouts   durations
  * @param eventLoops how many I/O threads; each has its own upstream pool
  * @param listener   event hooks; {@link ProxyListener#NOOP} by default
+ * @param upstreamTls how to check the broker's certificate for an amqps:// upstream
  */
 public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
-                          int eventLoops, ProxyListener listener) {
+                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls) {
 
     /** The AMQP port, used when an upstream URI names none. */
     public static final int AMQP_PORT = 5672;
@@ -32,6 +33,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(upstreamTls, "upstreamTls");
         checkPort("listen port", listenPort);
         if (eventLoops < 1) {
             throw new IllegalArgumentException("eventLoops must be at least 1, was " + eventLoops);
@@ -89,6 +91,25 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         @Override
         public String toString() {
             return (tls ? "amqps://" : "amqp://") + host + ":" + port;
+        }
+    }
+
+    /**
+     * TLS toward an amqps:// broker.
+     *
+     * @param context        trust (and, for client certificates, keys) for the broker connection; {@code null}
+     *                       uses the JVM's default trust store
+     * @param verifyHostname whether the broker's certificate must name the upstream host (on by default;
+     *                       turning it off is logged as a warning)
+     */
+    public record UpstreamTls(javax.net.ssl.SSLContext context, boolean verifyHostname) {
+        /** The JVM's trust store, host names verified. */
+        public static final UpstreamTls DEFAULT = new UpstreamTls(null, true);
+
+        @Override
+        public String toString() {
+            return "UpstreamTls[" + (context == null ? "JVM default trust" : "custom SSLContext")
+                    + (verifyHostname ? ", hostname verified" : ", hostname NOT verified") + "]";
         }
     }
 
@@ -189,6 +210,8 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private Duration shutdown = Duration.ofSeconds(5);
         private int eventLoops = 1;
         private ProxyListener listener = ProxyListener.NOOP;
+        private javax.net.ssl.SSLContext upstreamSslContext;
+        private boolean verifyUpstreamHostname = true;
 
         Builder() {
         }
@@ -284,6 +307,21 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             return this;
         }
 
+        /**
+         * The trust (and keys) for an amqps:// broker, e.g. a context trusting a private CA; by default the
+         * JVM's trust store. SNI and host name verification stay on.
+         */
+        public Builder upstreamSslContext(javax.net.ssl.SSLContext context) {
+            this.upstreamSslContext = Objects.requireNonNull(context, "upstream SSLContext");
+            return this;
+        }
+
+        /** Whether an amqps:// broker's certificate must name the upstream host; on by default. */
+        public Builder verifyUpstreamHostname(boolean verify) {
+            this.verifyUpstreamHostname = verify;
+            return this;
+        }
+
         /** Event hooks for metrics and auditing; see the threading rules on {@link ProxyListener}. */
         public Builder listener(ProxyListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -303,7 +341,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
                     new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
                             maxUpstreamOutputBytes, maxMessageSize),
                     new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown),
-                    eventLoops, listener);
+                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname));
         }
 
         /**

@@ -57,9 +57,9 @@ final class ProxyServer implements AmqProxy {
 
     ProxyServer(ProxyConfig config) {
         this.config = config;
-        if (config.upstream().tls()) {
-            throw new AmqProxyException("amqps:// upstreams are not supported yet; use amqp:// "
-                    + "(TLS through the event loop is planned)");
+        if (config.upstream().tls() && !config.upstreamTls().verifyHostname()) {
+            log.warn("TLS host name verification toward {} is OFF: any certificate the trust store accepts will do",
+                    config.upstream());
         }
         SafeListener listener = new SafeListener(config.listener());
         for (int i = 0; i < config.eventLoops(); i++) {

@@ -1,5 +1,6 @@
 package io.amqproxy.impl.loop;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -99,6 +100,9 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         int n;
         try {
             n = transport.read(socket, rb);
+        } catch (SSLException e) {
+            onSocketLost(e.getMessage());
+            return;
         } catch (IOException e) {
             onSocketLost("connection reset: " + e.getMessage());
             return;
@@ -240,7 +244,8 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             }
             onDrained();
         } else {
-            if (key != null && key.isValid()) {
+            if (key != null && key.isValid()
+                    && (transport.hasPendingWrites() || (!out.isEmpty() && transport.canSendApplicationData()))) {
                 interest(key.interestOps() | SelectionKey.OP_WRITE);
             }
             afterPartialFlush();

@@ -183,6 +183,34 @@ public final class OutputBuffer {
         return total;
     }
 
+    /**
+     * Lends the queued chunks, oldest first and in read mode, to a reader that takes bytes from their
+     * positions without a channel, such as {@code SSLEngine.wrap}. The reader then reports what it took with
+     * {@link #consumed}; the chunks stay owned by this buffer.
+     *
+     * @param scratch filled from index 0 with as many chunks as fit; the caller clears it after use
+     * @return how many chunks were put into {@code scratch}
+     */
+    public int chunks(ByteBuffer[] scratch) {
+        int n = 0;
+        for (ByteBuffer c : chunks) {
+            if (n == scratch.length) {
+                break;
+            }
+            scratch[n++] = c;
+        }
+        return n;
+    }
+
+    /**
+     * Accounts for {@code n} bytes taken from the front of the chunks lent by {@link #chunks} (their positions
+     * already advanced) and returns the emptied chunks to the pool.
+     */
+    public void consumed(long n) {
+        size -= n;
+        releaseSent();
+    }
+
     private void releaseSent() {
         while (!chunks.isEmpty() && !chunks.peekFirst().hasRemaining()) {
             ByteBuffer head = chunks.pollFirst();

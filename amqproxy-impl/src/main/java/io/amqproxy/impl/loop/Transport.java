@@ -34,4 +34,9 @@ public interface Transport {
      * full). The endpoint then reads again without waiting for the selector, which will not fire for it.
      */
     boolean hasBufferedInput();
+
+    /** Whether application bytes can go out now; false during a TLS handshake, so OP_WRITE does not spin. */
+    default boolean canSendApplicationData() {
+        return true;
+    }
 }

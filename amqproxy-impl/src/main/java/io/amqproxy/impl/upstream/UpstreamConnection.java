@@ -13,15 +13,18 @@ import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.tls.TlsTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -114,6 +117,17 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private void connected() {
+        ProxyConfig.Upstream target = ctx.config.upstream();
+        if (target.tls()) {
+            ProxyConfig.UpstreamTls tls = ctx.config.upstreamTls();
+            try {
+                SSLContext sslContext = tls.context() != null ? tls.context() : SSLContext.getDefault();
+                useTransport(TlsTransport.client(sslContext, target.host(), target.port(), tls.verifyHostname()));
+            } catch (NoSuchAlgorithmException e) {
+                fail(ReplyCodes.CONNECTION_FORCED, unreachable("no TLS available in this JVM: " + e.getMessage()));
+                return;
+            }
+        }
         interest(SelectionKey.OP_READ);
         state = State.AWAIT_START;
         out.put(Frames.PROTOCOL_HEADER);
