@@ -33,6 +33,9 @@ public interface AmqProxy extends AutoCloseable {
     /** The TCP port clients connect to; the real one when the proxy was asked to listen on port 0. */
     int port();
 
+    /** The port of the TLS listener (see {@link ProxyConfig.Builder#listenTls}), or -1 when there is none. */
+    int tlsPort();
+
     /** The address the proxy listens on. */
     InetSocketAddress localAddress();
 

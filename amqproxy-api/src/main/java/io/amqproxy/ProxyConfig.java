@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param eventLoops how many I/O threads; each has its own upstream pool
  * @param listener   event hooks; {@link ProxyListener#NOOP} by default
  * @param upstreamTls how to check the broker's certificate for an amqps:// upstream
+ * @param tlsListener an additional listener where clients connect with TLS, or {@code null} for none
  */
 public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
-                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls) {
+                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls, TlsListener tlsListener) {
 
     /** The AMQP port, used when an upstream URI names none. */
     public static final int AMQP_PORT = 5672;
@@ -110,6 +111,27 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         public String toString() {
             return "UpstreamTls[" + (context == null ? "JVM default trust" : "custom SSLContext")
                     + (verifyHostname ? ", hostname verified" : ", hostname NOT verified") + "]";
+        }
+    }
+
+    /**
+     * A listener where clients connect with TLS (amqps), beside the plain one.
+     *
+     * @param host    the address to listen on
+     * @param port    the port; 0 picks a free one, see {@link AmqProxy#tlsPort()}
+     * @param context the server's certificate and key (and trust, to ask clients for certificates)
+     */
+    public record TlsListener(String host, int port, javax.net.ssl.SSLContext context) {
+        /** Validates the port and that a context is given. */
+        public TlsListener {
+            Objects.requireNonNull(host, "TLS listen host");
+            Objects.requireNonNull(context, "TLS listener SSLContext");
+            checkPort("TLS listen port", port);
+        }
+
+        @Override
+        public String toString() {
+            return "TlsListener[" + host + ":" + port + "]";
         }
     }
 
@@ -212,6 +234,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private ProxyListener listener = ProxyListener.NOOP;
         private javax.net.ssl.SSLContext upstreamSslContext;
         private boolean verifyUpstreamHostname = true;
+        private TlsListener tlsListener;
 
         Builder() {
         }
@@ -322,6 +345,15 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             return this;
         }
 
+        /**
+         * Also listen for TLS clients on this address and port, with this server certificate and key (for
+         * example from {@code KeyManagerFactory} over a PKCS#12 keystore). The plain listener stays.
+         */
+        public Builder listenTls(String host, int port, javax.net.ssl.SSLContext context) {
+            this.tlsListener = new TlsListener(host, port, context);
+            return this;
+        }
+
         /** Event hooks for metrics and auditing; see the threading rules on {@link ProxyListener}. */
         public Builder listener(ProxyListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -341,7 +373,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
                     new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
                             maxUpstreamOutputBytes, maxMessageSize),
                     new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown),
-                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname));
+                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener);
         }
 
         /**

@@ -8,6 +8,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.AMQChannel;
 import com.rabbitmq.client.impl.AMQConnection;
 import com.rabbitmq.client.impl.Frame;
 import com.rabbitmq.client.impl.Method;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -188,13 +191,21 @@ class ChannelErrorIsolationTest {
         Channel ch = c.createChannel();
         ch.addShutdownListener(closed::complete);
         String missingExchange = BrokerSide.uniqueName("no-exchange");
-        // the failing publish and 100 more in a single TCP write: certainly pipelined behind the error
+        // the failing publish and 100 more, written as one batch: certainly pipelined behind the error. The
+        // channel's lock is held, as basicPublish does, so the client's own CloseOk (sent by its reader thread
+        // when the Close arrives) cannot slip in between the frames of the batch once its buffer spills
         AMQConnection conn = (AMQConnection) c;
-        writePublish(conn, ch.getChannelNumber(), missingExchange, "x", "lost");
-        for (int i = 0; i < 100; i++) {
-            writePublish(conn, ch.getChannelNumber(), "", queue, "batched-after-error-" + i);
+        Lock channelLock = channelLock(ch);
+        channelLock.lock();
+        try {
+            writePublish(conn, ch.getChannelNumber(), missingExchange, "x", "lost");
+            for (int i = 0; i < 100; i++) {
+                writePublish(conn, ch.getChannelNumber(), "", queue, "batched-after-error-" + i);
+            }
+            conn.flush();
+        } finally {
+            channelLock.unlock();
         }
-        conn.flush();
         // then keep publishing on the failed channel until the client itself has seen the Close, so frames also
         // reach the proxy after it has handled the broker's Close (bounded in count and time)
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -243,6 +254,13 @@ class ChannelErrorIsolationTest {
         assertUpstreamUntouched();
     }
 
+    /** The lock the Java client holds while it writes a command on this channel (and while it answers a Close). */
+    private static Lock channelLock(Channel ch) throws ReflectiveOperationException {
+        Field f = AMQChannel.class.getDeclaredField("_channelLock");
+        f.setAccessible(true);
+        return (Lock) f.get(ch);
+    }
+
     /** Writes basic.publish, its content header and one body frame, without flushing. */
     private static void writePublish(AMQConnection conn, int channel, String exchange, String routingKey, String body)
             throws Exception {
@@ -251,6 +269,42 @@ class ChannelErrorIsolationTest {
         conn.writeFrame(publish.toFrame(channel));
         conn.writeFrame(new AMQP.BasicProperties().toFrame(channel, bytes.length));
         conn.writeFrame(Frame.fromBodyFragment(channel, java.nio.ByteBuffer.wrap(bytes), 0, bytes.length));
+    }
+
+    /** Publishes to a missing exchange and closes the channel at once; returns what close() reported. */
+    private static List<String> publishToMissingExchangeAndClose(Connection c, int rounds) throws Exception {
+        List<String> outcomes = new ArrayList<>();
+        String missingExchange = BrokerSide.uniqueName("no-exchange");
+        for (int i = 0; i < rounds; i++) {
+            Channel ch = c.createChannel();
+            ch.basicPublish(missingExchange, "x", null, "lost".getBytes(StandardCharsets.UTF_8));
+            try {
+                ch.close();
+                outcomes.add("closed cleanly");
+            } catch (Exception e) {
+                outcomes.add(AmqpErrors.describe(e).replace(missingExchange, "X"));
+            }
+        }
+        return outcomes;
+    }
+
+    @Test
+    void aChannelErrorThatCrossesTheClientsCloseStillReachesTheClient() throws Exception {
+        // "publish, then close" is how many clients end a channel; the broker's Close for the failed publish crosses
+        // the client's Close, and the client learns from it that its publish was lost
+        List<String> atBroker;
+        try (Connection direct = TestBroker.direct().newConnection("direct reference")) {
+            atBroker = publishToMissingExchangeAndClose(direct, 30);
+        }
+        assertThat(atBroker).as("the broker's answers").allMatch(o -> o.startsWith("channel error 404 NOT_FOUND"));
+
+        Neighbour b = new Neighbour(viaProxy("B"), newQueue("iso-cross-b"));
+        Connection a = viaProxy("A");
+        List<String> viaProxy = publishToMissingExchangeAndClose(a, 30);
+        assertThat(viaProxy).isEqualTo(atBroker);
+        assertThat(a.isOpen()).isTrue();
+        b.assertStillReceives(broker, 3, 3);
+        assertUpstreamUntouched();
     }
 
     /** Sends a content header on an open channel with no basic.publish before it. */

@@ -228,6 +228,36 @@ class ChannelMultiplexingTest {
         }
     }
 
+    @Test
+    void upstreamChannelIdsAreRecycledAfterClientAndBrokerCloses() throws Exception {
+        // more channel lifetimes than one upstream has ids: a leaked id per close would exhaust the upstream
+        CountingProxyListener listener = new CountingProxyListener();
+        try (AmqProxy proxy = startProxy(listener, 2047);
+             Connection conn = user.viaProxy(proxy.port()).newConnection()) {
+            for (int i = 0; i < 2100; i++) {
+                Channel ch = conn.createChannel();
+                if (i % 2 == 0) {
+                    ch.close();
+                } else {
+                    // the broker closes this one (404); its id is free only after the proxy's CloseOk
+                    try {
+                        ch.queueDeclarePassive("amqproxy-it-missing-queue");
+                        throw new AssertionError("passive declare of a missing queue succeeded");
+                    } catch (java.io.IOException expected) {
+                        assertThat(io.amqproxy.testsupport.AmqpErrors.replyCode(expected)).isEqualTo(404);
+                    }
+                }
+            }
+            Channel last = conn.createChannel();
+            assertThat(last.queueDeclare("", false, true, true, null).getQueue()).startsWith("amq.gen-");
+            assertThat(listener.upstreamsOpened()).as("upstreams opened").isEqualTo(1);
+            assertThat(listener.upstreamsClosed()).as("upstream closes: %s", listener.upstreamCloseReasons()).isZero();
+            assertThat(Await.value(Duration.ofSeconds(10), () -> proxy.stats().upstreamChannels(), n -> n == 1))
+                    .as("upstream channels left open").isEqualTo(1);
+            assertThat(awaitBrokerChannels(1)).as("channels at the broker").containsExactly(1);
+        }
+    }
+
     private static void closeAll(List<Connection> clients) {
         for (Connection c : clients) {
             try {

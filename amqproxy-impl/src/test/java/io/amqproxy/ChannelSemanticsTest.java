@@ -130,6 +130,92 @@ class ChannelSemanticsTest {
         }
     }
 
+    @Test
+    void confirmsStayPerChannelWhileManyClientsPublishAtOnce() throws Exception {
+        String queue = newQueue("confirms-concurrent");
+        int clients = 8;
+        int perClient = 500;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        List<Connection> conns = new ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<ConcurrentSkipListSet<Long>>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                Connection conn = TestBroker.viaProxy(proxy.port()).newConnection();
+                conns.add(conn);
+                int client = c;
+                results.add(pool.submit(() -> {
+                    Channel ch = conn.createChannel();
+                    ConcurrentSkipListSet<Long> acks = confirmedTags(ch);
+                    ch.confirmSelect();
+                    for (int i = 0; i < perClient; i++) {
+                        ch.basicPublish("", queue, null, bytes("c" + client + "-" + i));
+                    }
+                    ch.waitForConfirmsOrDie(WAIT.toMillis());
+                    return acks;
+                }));
+            }
+            for (java.util.concurrent.Future<ConcurrentSkipListSet<Long>> r : results) {
+                assertThat(r.get(20, TimeUnit.SECONDS))
+                        .containsExactlyElementsOf(LongStream.rangeClosed(1, perClient).boxed().toList());
+            }
+            assertThat(broker.readyCount(queue)).isEqualTo(clients * perClient);
+        } finally {
+            pool.shutdownNow();
+            for (Connection c : conns) {
+                c.abort(2_000);
+            }
+        }
+    }
+
+    @Test
+    void deliveryTagsAndAcksStayPerChannelForConsumersSharingAnUpstream() throws Exception {
+        int clients = 5;
+        int perQueue = 200;
+        List<Connection> conns = new ArrayList<>();
+        List<String> qs = new ArrayList<>();
+        List<Channel> channels = new ArrayList<>();
+        List<List<Long>> tags = new ArrayList<>();
+        try {
+            for (int c = 0; c < clients; c++) {
+                String q = newQueue("tags-" + c);
+                qs.add(q);
+                Connection conn = TestBroker.viaProxy(proxy.port()).newConnection();
+                conns.add(conn);
+                Channel ch = conn.createChannel();
+                channels.add(ch);
+                List<Long> seen = new CopyOnWriteArrayList<>();
+                tags.add(seen);
+                ch.basicQos(50);
+                ch.basicConsume(q, false, new DefaultConsumer(ch) {
+                    @Override
+                    public void handleDelivery(String consumerTag, Envelope env, AMQP.BasicProperties p, byte[] body)
+                            throws IOException {
+                        seen.add(env.getDeliveryTag());
+                        getChannel().basicAck(env.getDeliveryTag(), false);
+                    }
+                });
+            }
+            for (String q : qs) {
+                broker.publishConfirmed(q, perQueue);
+            }
+            for (int c = 0; c < clients; c++) {
+                List<Long> seen = tags.get(c);
+                Await.until(WAIT, "client " + c + " to get and ack " + perQueue, () -> seen.size() == perQueue);
+                assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, perQueue).boxed().toList());
+            }
+            for (int c = 0; c < clients; c++) {
+                channels.get(c).close(); // an unknown delivery tag would have closed it with 406 already
+            }
+            for (String q : qs) {
+                assertThat(broker.readyCount(q)).as("nothing requeued from %s: every ack counted", q).isZero();
+            }
+        } finally {
+            for (Connection c : conns) {
+                c.abort(2_000);
+            }
+        }
+    }
+
     /** Collects every acked tag, expanding "multiple" acks; a nack fails the test. */
     private static ConcurrentSkipListSet<Long> confirmedTags(Channel ch) {
         ConcurrentSkipListSet<Long> acked = new ConcurrentSkipListSet<>();

@@ -168,6 +168,30 @@ class ClientDisconnectTest {
     }
 
     @ParameterizedTest
+    @EnumSource(Departure.class)
+    void deliveriesInFlightWhenAClientGoesAreAllRequeued(Departure how) throws Exception {
+        // no prefetch limit: the broker floods the upstream channel while the client goes away, so deliveries
+        // are still arriving for a channel the proxy is closing
+        String queue = newQueue("flood");
+        String neighbourQueue = newQueue("flood-b");
+        broker.publishConfirmed(queue, 3000);
+        AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
+        Connection a = connectThroughRelay("A");
+        AtomicInteger got = holdUnacked(a.createChannel(), queue, 0);
+        Await.until(WAIT, "the flood to start", () -> got.get() > 10);
+
+        leave(how, a);
+
+        int ready = Await.value(REQUEUE_DEADLINE, () -> broker.readyCount(queue), n -> n == 3000);
+        assertThat(ready).as("every message back in the queue (A had received %d)", got.get()).isEqualTo(3000);
+        assertThat(broker.consumerCount(queue)).isZero();
+        Await.until(WAIT, "the proxy to drop A's channel", () -> proxy.stats().upstreamChannels() == 1);
+        broker.publishConfirmed(neighbourQueue, 5);
+        Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 5);
+        assertUpstreamUntouched();
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Departure.class, names = {"FIN", "RESET"})
     void aClientDyingInTheMiddleOfAPublishLeavesNoPartialMessage(Departure how) throws Exception {
         String queue = newQueue("half");

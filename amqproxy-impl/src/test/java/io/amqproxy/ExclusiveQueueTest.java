@@ -233,4 +233,36 @@ class ExclusiveQueueTest {
         a.close(5_000);
         Await.until(GONE_DEADLINE, "the exclusive queue to be deleted when A left", () -> !broker.queueExists(queue));
     }
+
+    @Test
+    void noWaitDeclaresAndOwnDeletesAreTrackedToo() throws Exception {
+        String noWait = BrokerSide.uniqueName("excl-nowait");
+        String deleted = BrokerSide.uniqueName("excl-deleted");
+        cleanup.add(noWait);
+        cleanup.add(deleted);
+        Connection a = viaProxy("A");
+        Connection b = viaProxy("B");
+        Channel aChannel = a.createChannel();
+        aChannel.queueDeclareNoWait(noWait, false, true, false, null);
+        aChannel.queueDeclare(deleted, false, true, false, null);
+        // a round trip on the same channel, so the no-wait declare has been handled
+        assertThat(aChannel.queueDeclarePassive(noWait).getQueue()).isEqualTo(noWait);
+
+        assertThat(attempt(b, Op.GET, noWait)).as("no-wait exclusive declare").isEqualTo(AMQP.RESOURCE_LOCKED);
+        assertThat(attempt(b, Op.CONSUME, deleted)).isEqualTo(AMQP.RESOURCE_LOCKED);
+
+        // once A deleted its queue, the name is nobody's: B may declare it exclusively and use it
+        aChannel.queueDelete(deleted);
+        Channel bChannel = b.createChannel();
+        bChannel.queueDeclare(deleted, false, true, false, null);
+        publishConfirmed(bChannel, deleted, 1);
+        assertThat(bChannel.basicGet(deleted, true)).isNotNull();
+        assertThat(attempt(a, Op.GET, deleted)).as("now B's queue, locked for A").isEqualTo(AMQP.RESOURCE_LOCKED);
+
+        a.close(5_000);
+        Await.until(GONE_DEADLINE, "A's no-wait exclusive queue to be deleted when A left", () -> !broker.queueExists(noWait));
+        assertThat(broker.queueExists(deleted)).as("B's queue of the same name as A's old one survives A").isTrue();
+        b.close(5_000);
+        Await.until(GONE_DEADLINE, "B's exclusive queue to be deleted when B left", () -> !broker.queueExists(deleted));
+    }
 }

@@ -7,6 +7,9 @@ import io.amqproxy.ProxyHealth;
 import io.amqproxy.ProxyStats;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.IoHandler;
+import io.amqproxy.impl.loop.PlainTransport;
+import io.amqproxy.impl.loop.Transport;
+import io.amqproxy.impl.tls.TlsTransport;
 import io.amqproxy.impl.loop.Tickable;
 import io.amqproxy.impl.metrics.LoopMetrics;
 import io.amqproxy.impl.metrics.SafeListener;
@@ -16,6 +19,8 @@ import io.amqproxy.impl.upstream.UpstreamPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -39,8 +44,8 @@ final class ProxyServer implements AmqProxy {
 
     private final ProxyConfig config;
     private final List<Worker> workers = new ArrayList<>();
-    private final ServerSocketChannel server;
-    private final InetSocketAddress localAddress;
+    private final Listener plain;
+    private final Listener tls;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private int nextWorker;
 
@@ -66,21 +71,23 @@ final class ProxyServer implements AmqProxy {
             EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());
             workers.add(new Worker(new LoopContext(loop, config, listener)));
         }
+        plain = bind(config.listenHost(), config.listenPort(), null);
+        ProxyConfig.TlsListener tlsConfig = config.tlsListener();
         try {
-            server = ServerSocketChannel.open();
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(new InetSocketAddress(config.listenHost(), config.listenPort()), 1024);
-            server.configureBlocking(false);
-            localAddress = (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException e) {
-            throw new AmqProxyException("cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage(), e);
+            tls = tlsConfig == null ? null : bind(tlsConfig.host(), tlsConfig.port(), tlsConfig.context());
+        } catch (AmqProxyException e) {
+            plain.closeQuietly();
+            throw e;
         }
         workers.forEach(w -> w.ctx.loop.start());
         Worker first = workers.get(0);
         CompletableFuture<Void> registered = new CompletableFuture<>();
         first.ctx.loop.execute(() -> {
             try {
-                server.register(first.ctx.loop.selector(), SelectionKey.OP_ACCEPT, new Acceptor());
+                plain.channel.register(first.ctx.loop.selector(), SelectionKey.OP_ACCEPT, plain);
+                if (tls != null) {
+                    tls.channel.register(first.ctx.loop.selector(), SelectionKey.OP_ACCEPT, tls);
+                }
                 registered.complete(null);
             } catch (IOException e) {
                 registered.completeExceptionally(e);
@@ -92,17 +99,46 @@ final class ProxyServer implements AmqProxy {
             close();
             throw new AmqProxyException("cannot start the event loop: " + e.getMessage(), e);
         }
-        log.info("amqproxy listening on {}:{}, upstream {}", localAddress.getHostString(), localAddress.getPort(), config.upstream());
+        log.info("amqproxy listening on {}:{}{}, upstream {}", plain.address.getHostString(), plain.address.getPort(),
+                tls == null ? "" : " and with TLS on " + tls.address.getHostString() + ":" + tls.address.getPort(),
+                config.upstream());
     }
 
-    /** Accepts every pending client and hands each to a loop. */
-    private final class Acceptor implements IoHandler {
+    private Listener bind(String host, int port, SSLContext tlsContext) {
+        try {
+            ServerSocketChannel channel = ServerSocketChannel.open();
+            try {
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                channel.bind(new InetSocketAddress(host, port), 1024);
+                channel.configureBlocking(false);
+                return new Listener(channel, (InetSocketAddress) channel.getLocalAddress(), tlsContext);
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new AmqProxyException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A listening socket, plain or TLS, that accepts every pending client and hands each to a loop. */
+    private final class Listener implements IoHandler {
+        final ServerSocketChannel channel;
+        final InetSocketAddress address;
+        final SSLContext tlsContext;
+
+        Listener(ServerSocketChannel channel, InetSocketAddress address, SSLContext tlsContext) {
+            this.channel = channel;
+            this.address = address;
+            this.tlsContext = tlsContext;
+        }
+
         @Override
         public void onReady(int readyOps) {
             for (int i = 0; i < 256; i++) {
                 SocketChannel socket;
                 try {
-                    socket = server.accept();
+                    socket = channel.accept();
                 } catch (IOException e) {
                     log.warn("accept failed: {}", e.getMessage());
                     return;
@@ -112,17 +148,34 @@ final class ProxyServer implements AmqProxy {
                 }
                 Worker w = workers.get(nextWorker);
                 nextWorker = (nextWorker + 1) % workers.size();
-                w.ctx.loop.execute(() -> startSession(w, socket));
+                w.ctx.loop.execute(() -> startSession(w, socket, transportFor(socket)));
+            }
+        }
+
+        private Transport transportFor(SocketChannel socket) {
+            if (tlsContext == null) {
+                return PlainTransport.INSTANCE;
+            }
+            SSLEngine engine = tlsContext.createSSLEngine();
+            engine.setUseClientMode(false);
+            return new TlsTransport(engine);
+        }
+
+        void closeQuietly() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                log.debug("closing the listener on {}", address, e);
             }
         }
 
         @Override
         public void onFailure(Throwable t) {
-            log.error("acceptor failed", t);
+            log.error("listener on {} failed", address, t);
         }
     }
 
-    private void startSession(Worker w, SocketChannel socket) {
+    private void startSession(Worker w, SocketChannel socket, Transport transport) {
         if (!running.get()) {
             closeQuietly(socket);
             return;
@@ -130,7 +183,7 @@ final class ProxyServer implements AmqProxy {
         try {
             socket.configureBlocking(false);
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ClientSession session = new ClientSession(w.ctx, w.pool, socket);
+            ClientSession session = new ClientSession(w.ctx, w.pool, socket, transport);
             session.start();
         } catch (IOException e) {
             closeQuietly(socket);
@@ -147,12 +200,17 @@ final class ProxyServer implements AmqProxy {
 
     @Override
     public int port() {
-        return localAddress.getPort();
+        return plain.address.getPort();
+    }
+
+    @Override
+    public int tlsPort() {
+        return tls == null ? -1 : tls.address.getPort();
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return localAddress;
+        return plain.address;
     }
 
     @Override
@@ -214,10 +272,9 @@ final class ProxyServer implements AmqProxy {
             return;
         }
         log.info("amqproxy on port {} shutting down", port());
-        try {
-            server.close();
-        } catch (IOException e) {
-            log.debug("closing the listener", e);
+        plain.closeQuietly();
+        if (tls != null) {
+            tls.closeQuietly();
         }
         awaitNoSessions(System.nanoTime() + clientGrace.toNanos());
         for (Worker w : workers) {
@@ -276,6 +333,6 @@ final class ProxyServer implements AmqProxy {
 
     @Override
     public String toString() {
-        return "AmqProxy[" + localAddress.getHostString() + ":" + port() + " -> " + config.upstream() + "]";
+        return "AmqProxy[" + plain.address.getHostString() + ":" + port() + " -> " + config.upstream() + "]";
     }
 }

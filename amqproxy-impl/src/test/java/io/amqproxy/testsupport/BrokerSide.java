@@ -51,7 +51,7 @@ public final class BrokerSide implements AutoCloseable {
         run(ch -> ch.queueDelete(queue));
     }
 
-    /** Publishes a persistent-less message to a queue through the default exchange. */
+    /** Publishes a transient message to a queue through the default exchange. */
     public void publish(String queue, byte[] body) {
         run(ch -> ch.basicPublish("", queue, null, body));
     }

@@ -21,11 +21,34 @@ public final class ScratchBrokerUser implements AutoCloseable {
 
     /** Creates {@code amqproxy-it-<what>-<random>} with a random password and permissions on "/". */
     public static ScratchBrokerUser create(String what) {
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        ScratchBrokerUser u = new ScratchBrokerUser("amqproxy-it-" + what + "-" + suffix, "pw-" + UUID.randomUUID());
-        TestBroker.rabbitmqctl("add_user", u.name, u.password);
-        TestBroker.rabbitmqctl("set_permissions", "-p", "/", u.name, ".*", ".*", ".*");
+        ScratchBrokerUser u = named(what);
+        TestBroker.rabbitmqctl(u.addCommand());
+        TestBroker.rabbitmqctl(u.permitAllOnRootCommand());
         return u;
+    }
+
+    /**
+     * A user name and password that do not exist at the broker yet; run {@link #addCommand()} and
+     * {@link #permitAllOnRootCommand()} (for instance with {@link RabbitmqctlBatch}) to create it.
+     */
+    public static ScratchBrokerUser named(String what) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        return new ScratchBrokerUser("amqproxy-it-" + what + "-" + suffix, "pw-" + UUID.randomUUID());
+    }
+
+    /** rabbitmqctl arguments that create this user. */
+    public String[] addCommand() {
+        return new String[] {"add_user", name, password};
+    }
+
+    /** rabbitmqctl arguments that give this user every permission on vhost "/". */
+    public String[] permitAllOnRootCommand() {
+        return new String[] {"set_permissions", "-p", "/", name, ".*", ".*", ".*"};
+    }
+
+    /** rabbitmqctl arguments that delete this user. */
+    public String[] deleteCommand() {
+        return new String[] {"delete_user", name};
     }
 
     public String name() {

@@ -231,7 +231,9 @@ final class ClientChannel implements ChannelPeer {
             stage.clear();
             staging = false;
         }
-        if (state == State.OPEN) {
+        if (state == State.OPEN || state == State.CLOSING_BY_CLIENT) {
+            // also when it crosses the client's own Close: a client answers a crossing Close with CloseOk
+            // and reports the broker's error, as it would directly
             session.output().frame(Frames.TYPE_METHOD, id, buf, off, len);
             session.markDirty();
             state = State.AWAITING_CLIENT_CLOSE_OK;

@@ -13,6 +13,7 @@ import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.BufferPool;
 import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.loop.Transport;
 import io.amqproxy.impl.metrics.LoopMetrics;
 import io.amqproxy.impl.upstream.Credentials;
 import io.amqproxy.impl.upstream.UpstreamChannel;
@@ -66,8 +67,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
 
-    public ClientSession(LoopContext ctx, UpstreamPool pool, SocketChannel socket) throws IOException {
+    public ClientSession(LoopContext ctx, UpstreamPool pool, SocketChannel socket, Transport transport) throws IOException {
         super(ctx.loop, socket);
+        useTransport(transport);
         this.ctx = ctx;
         this.pool = pool;
         this.remote = socket.getRemoteAddress();
@@ -308,6 +310,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
         ctx.metrics.refusedLogins++;
         connectionError(replyCode, replyText, state == State.VERIFYING ? Methods.CONNECTION_OPEN : Methods.CONNECTION_START_OK);
+        resumeReading(); // to see the client's CloseOk and let it go at once
     }
 
     // --- open connection

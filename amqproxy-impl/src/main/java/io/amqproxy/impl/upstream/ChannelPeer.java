@@ -9,8 +9,8 @@ public interface ChannelPeer {
     void onUpstreamFrame(UpstreamChannel channel, int type, ByteBuffer buf, int payloadOff, int payloadLen);
 
     /**
-     * The broker closed the channel (a channel error such as 404). The upstream already answered CloseOk and
-     * freed the id; the frame is handed over so the peer can forward it.
+     * The broker closed the channel (a channel error such as 404), possibly crossing a Close the peer had
+     * asked for. The upstream already answered CloseOk; the frame is handed over so the peer can forward it.
      */
     void onUpstreamChannelClosed(UpstreamChannel channel, ByteBuffer buf, int payloadOff, int payloadLen);
 

@@ -387,7 +387,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             ch.unlink();
             ch.fireClosed();
             if (peer != null) {
-                peer.onUpstreamCloseOk(ch);
+                // the broker's reason wins over the close it crossed: the client must learn of the error
+                peer.onUpstreamChannelClosed(ch, buf, off, len);
             }
         }
     }
