@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param listener   event hooks; {@link ProxyListener#NOOP} by default
  * @param upstreamTls how to check the broker's certificate for an amqps:// upstream
  * @param tlsListener an additional listener where clients connect with TLS, or {@code null} for none
+ * @param safeChannelReuse keep "safe" upstream channels open when their client closes them and hand them to
+ *                         the next client; see {@link Builder#safeChannelReuse(boolean)}
  */
 public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
-                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls, TlsListener tlsListener) {
+                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls, TlsListener tlsListener,
+                          boolean safeChannelReuse) {
 
     /** The AMQP port, used when an upstream URI names none. */
     public static final int AMQP_PORT = 5672;
@@ -235,6 +238,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private javax.net.ssl.SSLContext upstreamSslContext;
         private boolean verifyUpstreamHostname = true;
         private TlsListener tlsListener;
+        private boolean safeChannelReuse;
 
         Builder() {
         }
@@ -354,6 +358,20 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             return this;
         }
 
+        /**
+         * Opt-in: answer a client's Channel.Close locally and keep the upstream channel for the next client
+         * of the same credentials, when the channel was "safe": only basic.publish (not mandatory, no confirm
+         * mode, no tx) and basic.get with no-ack happened on it, with no get pending. Connect-publish-disconnect
+         * then costs no broker round trip at all. The price: a client does not learn of an asynchronous channel
+         * error (e.g. 404 for a publish to a missing exchange) that arrives after its close. A parked channel is
+         * handed out only after a channel.flow round trip shows the broker has processed everything sent on it,
+         * so one client's late error never reaches another. Off by default.
+         */
+        public Builder safeChannelReuse(boolean enabled) {
+            this.safeChannelReuse = enabled;
+            return this;
+        }
+
         /** Event hooks for metrics and auditing; see the threading rules on {@link ProxyListener}. */
         public Builder listener(ProxyListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -373,7 +391,8 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
                     new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
                             maxUpstreamOutputBytes, maxMessageSize),
                     new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown),
-                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener);
+                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener,
+                    safeChannelReuse);
         }
 
         /**

@@ -150,6 +150,11 @@ public final class MethodWriter {
         begin(Methods.CHANNEL_OPEN_OK).longStr(new byte[0]).writeTo(out, channel);
     }
 
+    /** channel.flow active=true: a harmless question whose answer shows the broker is done with what came before. */
+    public void channelFlowActive(OutputBuffer out, int channel) {
+        begin(Methods.CHANNEL_FLOW).u8(1).writeTo(out, channel);
+    }
+
     public void channelClose(OutputBuffer out, int channel, int replyCode, String replyText, int failingMethodId) {
         begin(Methods.CHANNEL_CLOSE).u16(replyCode).shortStr(replyText)
                 .u16(failingMethodId >>> 16).u16(failingMethodId & 0xFFFF).writeTo(out, channel);

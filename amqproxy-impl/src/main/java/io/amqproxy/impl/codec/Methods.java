@@ -32,6 +32,8 @@ public final class Methods {
 
     public static final int CHANNEL_OPEN = 20 << 16 | 10;
     public static final int CHANNEL_OPEN_OK = 20 << 16 | 11;
+    public static final int CHANNEL_FLOW = 20 << 16 | 20;
+    public static final int CHANNEL_FLOW_OK = 20 << 16 | 21;
     public static final int CHANNEL_CLOSE = 20 << 16 | 40;
     public static final int CHANNEL_CLOSE_OK = 20 << 16 | 41;
 
@@ -47,4 +49,5 @@ public final class Methods {
     public static final int BASIC_DELIVER = 60 << 16 | 60;
     public static final int BASIC_GET = 60 << 16 | 70;
     public static final int BASIC_GET_OK = 60 << 16 | 71;
+    public static final int BASIC_GET_EMPTY = 60 << 16 | 72;
 }

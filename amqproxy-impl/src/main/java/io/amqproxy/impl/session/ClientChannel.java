@@ -37,10 +37,14 @@ final class ClientChannel implements ChannelPeer {
     private boolean staging;
     private boolean headerSeen;
     private long bodyRemaining;
+    /** Safe channel reuse: nothing but plain publishes and no-ack gets happened here so far. */
+    private boolean reusable;
+    private int pendingGets;
 
     ClientChannel(ClientSession session, int id) {
         this.session = session;
         this.id = id;
+        this.reusable = session.safeChannelReuse();
     }
 
     int id() {
@@ -95,6 +99,9 @@ final class ClientChannel implements ChannelPeer {
         UpstreamConnection up = upstream.connection();
         switch (method) {
             case Methods.BASIC_PUBLISH -> {
+                if (reusable && publishFlags(buf, off, len) != 0) {
+                    reusable = false; // mandatory (or immediate): a basic.return may come after the close
+                }
                 if (stage == null) {
                     stage = new OutputBuffer(session.loopPool());
                 }
@@ -103,6 +110,14 @@ final class ClientChannel implements ChannelPeer {
                 headerSeen = false;
             }
             case Methods.CHANNEL_CLOSE -> {
+                if (reusable && pendingGets == 0 && up.park(upstream)) {
+                    // safe channel reuse: the broker keeps the channel for the next client; answer here
+                    upstream = null;
+                    session.loopWriter().channelCloseOk(session.output(), id);
+                    session.markDirty();
+                    session.releaseChannel(this);
+                    return;
+                }
                 state = State.CLOSING_BY_CLIENT;
                 up.forwardChannelClose(upstream, buf, off, len);
             }
@@ -113,12 +128,40 @@ final class ClientChannel implements ChannelPeer {
             }
             case Methods.QUEUE_DECLARE, Methods.QUEUE_BIND, Methods.QUEUE_PURGE, Methods.QUEUE_DELETE,
                     Methods.QUEUE_UNBIND, Methods.BASIC_CONSUME, Methods.BASIC_GET -> {
+                if (reusable) {
+                    if (method == Methods.BASIC_GET && getIsNoAck(buf, off, len)) {
+                        pendingGets++;
+                    } else {
+                        reusable = false;
+                    }
+                }
                 if (session.exclusiveGuard().admit(this, upstream, method, buf, off, len)) {
                     forward(type, buf, off, len);
                 }
             }
-            default -> forward(type, buf, off, len);
+            default -> {
+                reusable = false;
+                forward(type, buf, off, len);
+            }
         }
+    }
+
+    /** The mandatory/immediate bits of a basic.publish: after ticket, exchange and routing key. */
+    private static int publishFlags(ByteBuffer buf, int off, int len) {
+        int at = off + 4 + 2;
+        at += 1 + (buf.get(at) & 0xFF); // exchange
+        if (at >= off + len) {
+            return -1;
+        }
+        at += 1 + (buf.get(at) & 0xFF); // routing key
+        return at < off + len ? buf.get(at) & 0x03 : -1;
+    }
+
+    /** Whether a basic.get has no-ack set: the bit after ticket and queue. */
+    private static boolean getIsNoAck(ByteBuffer buf, int off, int len) {
+        int at = off + 4 + 2;
+        at += 1 + (buf.get(at) & 0xFF); // queue
+        return at < off + len && (buf.get(at) & 0x01) != 0;
     }
 
     private void onContentFrame(int type, ByteBuffer buf, int off, int len) {
@@ -212,6 +255,13 @@ final class ClientChannel implements ChannelPeer {
         } else {
             if (type == Frames.TYPE_METHOD) {
                 int method = FrameDecoder.methodId(buf, off);
+                if (reusable) {
+                    if (method == Methods.BASIC_GET_OK || method == Methods.BASIC_GET_EMPTY) {
+                        pendingGets--;
+                    } else {
+                        reusable = false;
+                    }
+                }
                 if (method == Methods.BASIC_DELIVER || method == Methods.BASIC_GET_OK) {
                     session.metrics().messagesDelivered++;
                 } else if (method == Methods.QUEUE_DECLARE_OK && ch.takeDeclareOk()) {

@@ -121,6 +121,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         return vhost;
     }
 
+    boolean safeChannelReuse() {
+        return ctx.config.safeChannelReuse();
+    }
+
     private ClientInfo info() {
         return new ClientInfo(remote, user, vhost);
     }
@@ -385,7 +389,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             return;
         }
         ClientChannel ch = new ClientChannel(this, id);
-        UpstreamChannel uc = up.openChannel(ch);
+        UpstreamChannel uc = up.takeParked(ch);
+        if (uc == null) {
+            uc = up.openChannel(ch);
+        }
         if (uc == null) {
             connectionError(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR,
                     "no upstream channel available"), Methods.CHANNEL_OPEN);

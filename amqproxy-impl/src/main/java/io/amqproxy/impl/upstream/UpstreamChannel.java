@@ -56,6 +56,11 @@ public final class UpstreamChannel {
         return peer;
     }
 
+    /** Hands the channel to another client side (a parked channel being reused). */
+    public void relink(ChannelPeer peer) {
+        this.peer = peer;
+    }
+
     /** Forgets the client side: frames that still arrive are dropped. */
     public void unlink() {
         peer = null;

@@ -57,6 +57,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private final List<UpstreamClient> stalled = new ArrayList<>();
     /** Exclusive queue name to the client that declared it, for queues declared through this connection. */
     private final Map<String, Object> exclusiveOwners = new HashMap<>();
+    private final ParkedChannels parked = new ParkedChannels(this);
     private State state = State.CONNECTING;
     private int channelMax;
     private int frameMax;
@@ -249,6 +250,32 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         return null;
     }
 
+    /**
+     * Keeps a safe channel whose client closed it, for the next client (safe channel reuse).
+     *
+     * @return {@code false} if it cannot be kept; the caller then closes it as usual
+     */
+    public boolean park(UpstreamChannel ch) {
+        if (state != State.OPEN || !ch.isOpen() || channels[ch.id()] != ch || !parked.hasRoom()) {
+            return false;
+        }
+        parked.park(ch);
+        if (used == parked.count()) {
+            idleSince = ctx.loop.now();
+        }
+        return true;
+    }
+
+    void askFlow(UpstreamChannel ch) {
+        ctx.loop.writer().channelFlowActive(out, ch.id());
+        markDirty();
+    }
+
+    /** A parked channel for {@code peer}, already open on the broker, or {@code null}. */
+    public UpstreamChannel takeParked(ChannelPeer peer) {
+        return state == State.OPEN ? parked.take(peer) : null;
+    }
+
     /** Sends Channel.Close for {@code ch}; the id is freed when the broker answers. */
     public void closeChannel(UpstreamChannel ch, int replyCode, String replyText) {
         if (ch.state != UpstreamChannel.State.OPEN || channels[ch.id()] != ch) {
@@ -274,7 +301,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             channels[ch.id()] = null;
             used--;
             ctx.metrics.upstreamChannels--;
-            if (used == 0) {
+            if (used == parked.count()) {
                 idleSince = ctx.loop.now();
             }
         }
@@ -695,7 +722,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 checkHeartbeat(now);
                 releaseQuarantined(now);
                 long idle = ctx.config.timeouts().idleUpstream().toNanos();
-                if (used == 0 && waiters.isEmpty() && now - idleSince >= idle) {
+                if (used == parked.count() && waiters.isEmpty() && now - idleSince >= idle) {
                     retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
                 }
             }
