@@ -205,10 +205,16 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         }
     }
 
+    /** The longest duration accepted; longer ones would overflow nanosecond arithmetic. */
+    public static final Duration MAX_DURATION = Duration.ofDays(100L * 365);
+
     private static void checkDuration(String what, Duration d) {
         Objects.requireNonNull(d, what);
         if (d.isNegative()) {
             throw new IllegalArgumentException(what + " must not be negative, was " + d);
+        }
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(what + " must be at most 100 years, was " + d);
         }
     }
 

@@ -2,23 +2,32 @@ package io.amqproxy.examples;
 
 import io.amqproxy.AmqProxy;
 import io.amqproxy.AmqProxyException;
+import io.amqproxy.examples.http.HttpEndpoints;
+import io.amqproxy.examples.settings.CliOptions;
+import io.amqproxy.examples.settings.Settings;
+import io.amqproxy.examples.settings.SettingsResolver;
+import io.amqproxy.examples.settings.UsageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The standalone proxy, {@code java -jar amqproxy.jar [-l ADDRESS] [-p PORT] [-t IDLE_SECONDS] AMQP_URL},
- * with the command line of cloudamqp/amqproxy (see {@link CommandLineParser#usage()}).
+ * The standalone proxy, {@code java -jar amqproxy.jar [OPTIONS] [AMQP_URL]}, a drop-in for cloudamqp/amqproxy
+ * 3.1: the same options, environment variables and config file (see {@link CliOptions}), and the HTTP
+ * endpoints {@code /healthz} and {@code /metrics} (see {@link HttpEndpoints}).
  *
- * <p>It starts one {@link AmqProxy} (which logs one line when it listens) and serves until the JVM is asked to stop: SIGTERM and
- * SIGINT run a shutdown hook that closes the proxy gracefully (clients get {@code Connection.Close 320
- * CONNECTION_FORCED}, at most the proxy's shutdown timeout of 5 s is spent waiting for them). As with any
- * JVM, the exit status after a signal is 128 + the signal number (143 for SIGTERM).
+ * <p>It runs until SIGTERM or SIGINT, then stops as {@link AmqProxy#stop} does: no new clients, up to
+ * {@code --term-client-close-timeout} for clients to leave, {@code Connection.Close 320} to the rest, up to
+ * {@code --term-timeout} for their answers, upstream connections closed; {@code /healthz} answers 503
+ * {@code draining} meanwhile. Then it exits 0. A second signal exits at once with 1 (see {@link ShutdownSignals}).
  *
- * <p>Exit status otherwise: 0 after {@code --help} or {@code --version}, 1 when the proxy cannot start
- * (port in use, no implementation on the classpath), 2 for a usage error.
+ * <p>Exit status: 0 after a graceful stop, {@code --help} or {@code --version}; 1 when the proxy cannot start
+ * (a port in use, an address that does not resolve); 2 for a usage error. Errors are one line on standard
+ * error; everything else is logged through slf4j-simple, to standard error too.
  */
 public final class AmqProxyMain {
 
@@ -30,77 +39,100 @@ public final class AmqProxyMain {
 
     /** Runs the standalone proxy; see the class comment for arguments and exit status. */
     public static void main(String[] args) throws InterruptedException {
-        CommandLine commandLine;
-        try {
-            commandLine = CommandLineParser.parse(args, System.getenv());
-        } catch (UsageException e) {
-            usageError(System.err, e.getMessage());
-            System.exit(e.exitCode());
-            return;
-        }
-        switch (commandLine.action()) {
-            case HELP -> System.out.print(CommandLineParser.usage());
-            case VERSION -> System.out.println("amqproxy " + version());
-            case RUN -> {
-                int status = serve(commandLine);
-                if (status != 0) {
-                    System.exit(status);
-                }
-            }
-        }
+        System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
     /**
-     * Starts the proxy and blocks until the shutdown hook has closed it.
+     * Parses the arguments and either prints what was asked for or serves until a signal has stopped the proxy.
      *
-     * @return 0 after a clean stop, otherwise the exit status
+     * @return the exit status
      */
-    private static int serve(CommandLine commandLine) throws InterruptedException {
-        if (commandLine.debug()) {
-            // slf4j-simple reads its configuration when the first logger is created, so this must come first;
-            // a system property wins over simplelogger.properties.
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
+            throws InterruptedException {
+        Settings settings;
+        try {
+            CliOptions options = CliOptions.parse(args);
+            if (options.helpRequested()) {
+                out.print(CliOptions.usage());
+                return 0;
+            }
+            if (options.versionRequested()) {
+                out.println("amqproxy " + Version.get());
+                return 0;
+            }
+            settings = SettingsResolver.resolve(options, env);
+        } catch (UsageException e) {
+            err.println("amqproxy: " + e.getMessage());
+            return e.exitCode();
         }
+        return serve(settings, err);
+    }
+
+    private static int serve(Settings settings, PrintStream err) throws InterruptedException {
+        // slf4j-simple reads its level when the first logger is created, so this comes first; the system
+        // property wins over simplelogger.properties.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", settings.logLevel().simpleLoggerName());
         Logger log = LoggerFactory.getLogger(AmqProxyMain.class);
+        log.debug("settings: {}", settings);
+
+        ShutdownSignals signals;
+        try {
+            signals = ShutdownSignals.install(err);
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            // java -Xrs: the JVM leaves SIGTERM and SIGINT to the OS, which ends the process without any stop
+            log.warn("cannot handle SIGTERM and SIGINT ({}): they will end the process without the graceful stop",
+                    e.getMessage());
+            signals = ShutdownSignals.withoutHandlers(err);
+        }
 
         AmqProxy proxy;
         try {
-            proxy = AmqProxy.builder()
-                    .upstream(commandLine.upstream())
-                    .listen(commandLine.listenHost(), commandLine.listenPort())
-                    .idleUpstreamTimeout(commandLine.idleConnectionTimeout())
-                    .start();
+            proxy = settings.proxyBuilder().start();
         } catch (IllegalArgumentException e) {
-            // A setting the parser let through but the builder refuses: still the user's input.
-            usageError(System.err, e.getMessage());
+            // a value the resolver let through but the builder refuses: still the operator's input
+            err.println("amqproxy: " + e.getMessage());
             return UsageException.EXIT_CODE;
         } catch (AmqProxyException e) {
-            log.error("amqproxy could not start: {}", e.getMessage(), e.getCause());
+            err.println("amqproxy: " + e.getMessage());
             return EXIT_START_FAILED;
         }
 
-        // The proxy logs its own start line ("amqproxy listening on host:port, upstream amqp://host:port",
-        // never with credentials) and its stop line, so this class adds none.
+        HttpEndpoints http;
+        try {
+            http = HttpEndpoints.start(settings.listenAddress(), settings.httpPort(), proxy, Version.get(),
+                    Version.hostname());
+        } catch (IOException | RuntimeException e) {
+            proxy.close();
+            err.println("amqproxy: cannot listen for HTTP on " + settings.listenAddress() + ":" + settings.httpPort()
+                    + ": " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        log.info("HTTP endpoints /healthz and /metrics on {}:{}", http.address().getHostString(), http.port());
+
+        // Any other way the JVM is asked to stop (SIGHUP, System.exit elsewhere) gets the same graceful stop, with
+        // the JVM's exit status (129 for SIGHUP); the hook holds the JVM until the main thread has finished it.
         CountDownLatch stopped = new CountDownLatch(1);
+        ShutdownSignals requests = signals;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            requests.request("JVM shutdown");
             try {
-                proxy.close();
-            } finally {
-                stopped.countDown();
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }, "amqproxy-shutdown"));
-        stopped.await();
+
+        signals.await();
+        log.info("{}: stopping gracefully: no new clients, {} for clients to leave, then Close 320 to the rest "
+                        + "and {} for them to answer",
+                signals.firstSignal(), Settings.describe(settings.termClientCloseTimeout()),
+                Settings.describe(settings.termTimeout()));
+        try {
+            proxy.stop(settings.termClientCloseTimeout());
+        } finally {
+            http.close();
+            stopped.countDown();
+        }
         return 0;
-    }
-
-    private static void usageError(PrintStream err, String message) {
-        err.println("amqproxy: " + message);
-        err.println(CommandLineParser.SYNOPSIS);
-    }
-
-    /** The version from the jar manifest; "development" when run from classes. */
-    static String version() {
-        String version = AmqProxyMain.class.getPackage().getImplementationVersion();
-        return version == null ? "development" : version;
     }
 }

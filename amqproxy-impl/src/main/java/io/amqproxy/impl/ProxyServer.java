@@ -234,7 +234,7 @@ final class ProxyServer implements AmqProxy {
     }
 
     private static <T> T onLoop(Worker w, java.util.function.Supplier<T> action) {
-        if (w.ctx.loop.inLoop()) {
+        if (w.ctx.loop.inLoop() || !w.ctx.loop.isAlive()) {
             return action.get();
         }
         CompletableFuture<T> f = new CompletableFuture<>();
@@ -276,11 +276,11 @@ final class ProxyServer implements AmqProxy {
         if (tls != null) {
             tls.closeQuietly();
         }
-        awaitNoSessions(System.nanoTime() + clientGrace.toNanos());
+        awaitNoSessions(clientGrace);
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> sessions(w).forEach(ClientSession::shutdown));
         }
-        awaitNoSessions(System.nanoTime() + config.timeouts().shutdown().toNanos());
+        awaitNoSessions(config.timeouts().shutdown());
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> w.pool.all().forEach(u -> u.retire("proxy shutting down")));
         }
@@ -305,9 +305,12 @@ final class ProxyServer implements AmqProxy {
         log.info("amqproxy on port {} stopped", port());
     }
 
-    private void awaitNoSessions(long deadline) {
+    private void awaitNoSessions(Duration atMost) {
+        // elapsed time compared with the limit, so a limit of decades cannot overflow a deadline
+        long start = System.nanoTime();
+        long limit = atMost.compareTo(ProxyConfig.MAX_DURATION) >= 0 ? Long.MAX_VALUE : atMost.toNanos();
         for (Worker w : workers) {
-            while (System.nanoTime() < deadline && onLoop(w, () -> sessions(w).size()) > 0) {
+            while (System.nanoTime() - start < limit && onLoop(w, () -> sessions(w).size()) > 0) {
                 sleepBriefly();
             }
         }

@@ -68,6 +68,11 @@ public final class EventLoop implements Runnable {
         return selector;
     }
 
+    /** Whether the loop thread still runs. */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
     public boolean inLoop() {
         return Thread.currentThread() == thread;
     }

@@ -51,7 +51,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private final UpstreamPool pool;
     private Credentials credentials;
     private final OutputBuffer pending;
-    private final UpstreamChannel[] channels;
+    /** Indexed by upstream channel id; grows up to channelMax + 1 as ids are used. */
+    private UpstreamChannel[] channels;
     private final List<UpstreamClient> waiters = new ArrayList<>(2);
     private final List<UpstreamClient> clients = new ArrayList<>();
     private final List<UpstreamClient> stalled = new ArrayList<>();
@@ -78,7 +79,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         this.credentials = credentials;
         this.pending = new OutputBuffer(ctx.loop.pool());
         this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
-        this.channels = new UpstreamChannel[channelMax + 1];
+        this.channels = new UpstreamChannel[Math.min(channelMax, 63) + 1];
         this.frameMax = ctx.config.limits().frameMax();
         this.idleSince = ctx.loop.now();
         this.startedAt = ctx.loop.now();
@@ -237,6 +238,9 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         for (int i = 0; i < limit; i++) {
             int candidate = nextId;
             nextId = nextId >= limit ? 1 : nextId + 1;
+            if (candidate >= channels.length) {
+                channels = java.util.Arrays.copyOf(channels, Math.min(limit + 1, Math.max(candidate + 1, channels.length * 2)));
+            }
             if (channels[candidate] == null) {
                 UpstreamChannel ch = new UpstreamChannel(this, candidate, peer);
                 channels[candidate] = ch;

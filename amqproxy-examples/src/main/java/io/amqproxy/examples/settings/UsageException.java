@@ -1,8 +1,10 @@
-package io.amqproxy.examples;
+package io.amqproxy.examples.settings;
 
 /**
- * The command line cannot be used: an unknown option, a missing or malformed value, a missing upstream URL.
- * The message is one line that says what is wrong; the process exits with {@link #EXIT_CODE}.
+ * The proxy cannot start with what it was given: an unknown option, config key or section, a malformed or out
+ * of range value, a URL that is not amqp:// or amqps://, no upstream at all. The message is one line that says
+ * what is wrong and where the value came from (an option, an environment variable, a config file line) and
+ * never repeats a URL, which may hold a password. The process exits with {@link #EXIT_CODE}.
  */
 public final class UsageException extends Exception {
 

@@ -1,0 +1,89 @@
+package io.amqproxy.examples.settings;
+
+import io.amqproxy.AmqProxy;
+import io.amqproxy.ProxyConfig;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the standalone proxy runs with, once {@link SettingsResolver} has merged the config file, the environment
+ * and the command line and checked every value.
+ *
+ * @param upstream               the broker's amqp:// or amqps:// URL as given; user, password and vhost in it
+ *                               are ignored (never logged, see {@link #toString()})
+ * @param listenAddress          the address the proxy and its HTTP endpoints listen on
+ * @param listenPort             the AMQP port; 0 picks a free one
+ * @param httpPort               the port of /healthz and /metrics; 0 picks a free one
+ * @param logLevel               how much to log
+ * @param idleConnectionTimeout  how long an upstream connection without channels stays open
+ * @param maxUpstreamChannels    the most channels on one upstream connection (the broker's channel_max lowers it)
+ * @param termTimeout            at SIGTERM, how long to wait for clients' CloseOk after sending them Close 320;
+ *                               {@link #INFINITE} for no limit
+ * @param termClientCloseTimeout at SIGTERM, how long to wait for clients to leave by themselves before sending
+ *                               Close 320
+ */
+public record Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
+                       Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
+                       Duration termClientCloseTimeout) {
+
+    /**
+     * "No limit" for {@link #termTimeout}: ten years, long enough to mean forever and short enough that adding it
+     * to {@link System#nanoTime()} cannot overflow.
+     */
+    public static final Duration INFINITE = Duration.ofDays(3650);
+
+    /** Defaults, as in cloudamqp/amqproxy. */
+    public static final String DEFAULT_LISTEN_ADDRESS = "localhost";
+    public static final int DEFAULT_LISTEN_PORT = 5673;
+    public static final int DEFAULT_HTTP_PORT = 15673;
+    public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.INFO;
+    public static final Duration DEFAULT_IDLE_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    /** The broker's channel_max decides unless it is higher, which RabbitMQ's never is. */
+    public static final int DEFAULT_MAX_UPSTREAM_CHANNELS = 65535;
+    public static final Duration DEFAULT_TERM_TIMEOUT = INFINITE;
+    public static final Duration DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT = Duration.ZERO;
+
+    /** Checks that nothing is missing; the values themselves were checked by the resolver. */
+    public Settings {
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
+        Objects.requireNonNull(termTimeout, "termTimeout");
+        Objects.requireNonNull(termClientCloseTimeout, "termClientCloseTimeout");
+    }
+
+    /** A proxy builder with these settings; the SIGTERM waits map to {@code stop(termClientCloseTimeout)}. */
+    public ProxyConfig.Builder proxyBuilder() {
+        return AmqProxy.builder()
+                .upstream(upstream)
+                .listen(listenAddress, listenPort)
+                .idleUpstreamTimeout(idleConnectionTimeout)
+                .maxChannelsPerUpstream(maxUpstreamChannels)
+                .shutdownTimeout(termTimeout);
+    }
+
+    /** The upstream without user, password or vhost: {@code amqp://host:port}. */
+    public String upstreamForDisplay() {
+        return ProxyConfig.Upstream.parse(upstream).toString();
+    }
+
+    /** A duration as the operator wrote it: whole seconds, or "no limit". */
+    public static String describe(Duration d) {
+        return d.equals(INFINITE) ? "no limit" : d.toSeconds() + "s";
+    }
+
+    /** Every setting, with the upstream shown without credentials. */
+    @Override
+    public String toString() {
+        return "upstream " + upstreamForDisplay()
+                + ", listen " + listenAddress + ":" + listenPort
+                + ", http port " + httpPort
+                + ", log level " + logLevel.simpleLoggerName()
+                + ", idle connection timeout " + describe(idleConnectionTimeout)
+                + ", max upstream channels " + maxUpstreamChannels
+                + ", term timeout " + describe(termTimeout)
+                + ", term client close timeout " + describe(termClientCloseTimeout);
+    }
+}

@@ -1,0 +1,154 @@
+package io.amqproxy.examples.settings;
+
+import io.amqproxy.ProxyConfig;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Merges the three sources of settings, config file &lt; environment &lt; command line, and checks the values
+ * that win. A value that is overridden is never looked at, so a bad {@code LISTEN_PORT} does not matter when
+ * {@code --port} is given. Every error names where the bad value came from.
+ */
+public final class SettingsResolver {
+
+    private SettingsResolver() {
+    }
+
+    /**
+     * Resolves the settings of a parsed command line: reads its config file if it names one, then lets the
+     * environment and then the command line override it.
+     *
+     * @param env the environment, usually {@link System#getenv()}; an empty variable counts as unset
+     * @throws UsageException with a one-line message for an unreadable or invalid config file, a bad value or a
+     *                        missing upstream
+     */
+    public static Settings resolve(CliOptions options, Map<String, String> env) throws UsageException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(env, "env");
+        Map<Setting, RawValue> fromFile = options.configFile().isPresent()
+                ? ConfigFile.read(options.configFile().get())
+                : Map.of();
+        return resolve(fromFile, env, options.given());
+    }
+
+    /** Merges already gathered sources, the later overriding the earlier, and checks the result. */
+    static Settings resolve(Map<Setting, RawValue> fromFile, Map<String, String> env,
+                            Map<Setting, RawValue> fromCommandLine) throws UsageException {
+        Map<Setting, RawValue> merged = new EnumMap<>(Setting.class);
+        merged.putAll(fromFile);
+        for (Setting s : Setting.values()) {
+            if (s.environmentVariable == null) {
+                continue;
+            }
+            String value = env.get(s.environmentVariable);
+            if (value != null && !value.isEmpty()) {
+                merged.put(s, new RawValue(value, "environment variable " + s.environmentVariable));
+            }
+        }
+        merged.putAll(fromCommandLine);
+        return check(merged);
+    }
+
+    private static Settings check(Map<Setting, RawValue> v) throws UsageException {
+        return new Settings(
+                upstream(v.get(Setting.UPSTREAM)),
+                address(v.get(Setting.LISTEN_ADDRESS)),
+                port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT),
+                port(v.get(Setting.HTTP_PORT), Settings.DEFAULT_HTTP_PORT),
+                logLevel(v.get(Setting.LOG_LEVEL)),
+                seconds(v.get(Setting.IDLE_CONNECTION_TIMEOUT), Settings.DEFAULT_IDLE_CONNECTION_TIMEOUT, false),
+                channels(v.get(Setting.MAX_UPSTREAM_CHANNELS)),
+                seconds(v.get(Setting.TERM_TIMEOUT), Settings.DEFAULT_TERM_TIMEOUT, true),
+                seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false));
+    }
+
+    private static String upstream(RawValue raw) throws UsageException {
+        if (raw == null) {
+            throw new UsageException("missing AMQP_URL: give the broker as amqp://host[:port] (or amqps://) as an "
+                    + "argument, in the environment variable AMQP_URL or as upstream in [main] of the config file");
+        }
+        String url = raw.text().strip();
+        try {
+            ProxyConfig.Upstream.parse(url);
+        } catch (IllegalArgumentException e) {
+            // The api's message names the scheme or the part that is wrong, never user info from the URL.
+            throw new UsageException(raw.origin() + ": " + e.getMessage());
+        }
+        return url;
+    }
+
+    private static String address(RawValue raw) throws UsageException {
+        if (raw == null) {
+            return Settings.DEFAULT_LISTEN_ADDRESS;
+        }
+        if (raw.text().isBlank()) {
+            throw new UsageException(raw.origin() + ": the listen address must not be empty");
+        }
+        return raw.text().strip();
+    }
+
+    private static int port(RawValue raw, int byDefault) throws UsageException {
+        if (raw == null) {
+            return byDefault;
+        }
+        long port = integer(raw, "port must be a number from 0 to 65535");
+        if (port < 0 || port > 65535) {
+            throw new UsageException(raw.origin() + ": port must be a number from 0 to 65535, was " + port);
+        }
+        return (int) port;
+    }
+
+    private static int channels(RawValue raw) throws UsageException {
+        if (raw == null) {
+            return Settings.DEFAULT_MAX_UPSTREAM_CHANNELS;
+        }
+        long channels = integer(raw, "channels must be a number from 1 to 65535");
+        if (channels < 1 || channels > 65535) {
+            throw new UsageException(raw.origin() + ": channels must be a number from 1 to 65535, was " + channels);
+        }
+        return (int) channels;
+    }
+
+    /**
+     * Whole seconds. Anything from {@link Settings#INFINITE} up counts as that, so that no deadline overflows.
+     *
+     * @param negativeIsInfinite cloudamqp/amqproxy's {@code term_timeout} is -1 for "no limit"
+     */
+    private static Duration seconds(RawValue raw, Duration byDefault, boolean negativeIsInfinite)
+            throws UsageException {
+        if (raw == null) {
+            return byDefault;
+        }
+        String expected = negativeIsInfinite ? "whole seconds, or -1 for no limit" : "whole seconds";
+        long seconds = integer(raw, "expected " + expected);
+        if (seconds < 0) {
+            if (negativeIsInfinite) {
+                return Settings.INFINITE;
+            }
+            throw new UsageException(raw.origin() + ": expected " + expected + ", was " + seconds);
+        }
+        return seconds >= Settings.INFINITE.toSeconds() ? Settings.INFINITE : Duration.ofSeconds(seconds);
+    }
+
+    private static LogLevel logLevel(RawValue raw) throws UsageException {
+        if (raw == null) {
+            return Settings.DEFAULT_LOG_LEVEL;
+        }
+        try {
+            return LogLevel.parse(raw.text());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(raw.origin() + ": " + e.getMessage());
+        }
+    }
+
+    private static long integer(RawValue raw, String expectation) throws UsageException {
+        try {
+            return Long.parseLong(raw.text().strip());
+        } catch (NumberFormatException e) {
+            throw new UsageException(raw.origin() + ": " + expectation + ", was '" + raw.text().strip() + "'");
+        }
+    }
+}

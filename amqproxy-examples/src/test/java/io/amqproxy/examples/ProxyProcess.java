@@ -1,0 +1,169 @@
+package io.amqproxy.examples;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The standalone proxy as a child process: {@link AmqProxyMain} in a new JVM with this test's classpath, the
+ * environment cleared of the proxy's own variables, standard output and error collected line by line. Close it
+ * (try-with-resources) and the process is gone, whatever the test did.
+ */
+final class ProxyProcess implements AutoCloseable {
+
+    /** Every environment variable the proxy reads; removed from the child's environment unless a test sets it. */
+    static final List<String> PROXY_VARIABLES = List.of("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT",
+            "LOG_LEVEL", "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT",
+            "TERM_CLIENT_CLOSE_TIMEOUT");
+
+    private static final Pattern AMQP_LISTENING = Pattern.compile("amqproxy listening on .*:(\\d+), upstream ");
+    private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP endpoints /healthz and /metrics on .*:(\\d+)$");
+
+    private final Process process;
+    private final List<String> out = new CopyOnWriteArrayList<>();
+    private final List<String> err = new CopyOnWriteArrayList<>();
+    private final Thread outReader;
+    private final Thread errReader;
+
+    private ProxyProcess(Process process) {
+        this.process = process;
+        this.outReader = collect(process.getInputStream(), out, "stdout");
+        this.errReader = collect(process.getErrorStream(), err, "stderr");
+    }
+
+    /** Starts the proxy with these arguments and, on top of a cleaned environment, these variables. */
+    static ProxyProcess start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // a short-lived JVM on a small machine: start fast, stay small
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
+        command.add("-Xmx128m");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(AmqProxyMain.class.getName());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        PROXY_VARIABLES.forEach(builder.environment()::remove);
+        builder.environment().putAll(env);
+        return new ProxyProcess(builder.start());
+    }
+
+    static ProxyProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    /** Waits for the log line that says which port the proxy accepts clients on. */
+    int amqpPort(Duration timeout) {
+        return Integer.parseInt(awaitStderr(AMQP_LISTENING, timeout).group(1));
+    }
+
+    /** Waits for the log line that says which port /healthz and /metrics are on. */
+    int httpPort(Duration timeout) {
+        return Integer.parseInt(awaitStderr(HTTP_LISTENING, timeout).group(1));
+    }
+
+    /** Waits for a line of standard error that the pattern finds something in. */
+    Matcher awaitStderr(Pattern pattern, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (String line : err) {
+                Matcher m = pattern.matcher(line);
+                if (m.find()) {
+                    return m;
+                }
+            }
+            if (!process.isAlive() && !errReader.isAlive()) {
+                throw new AssertionError("the proxy exited with " + process.exitValue() + " before logging /"
+                        + pattern + "/; " + describe());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no line matching /" + pattern + "/ within " + timeout + "; " + describe());
+            }
+            pause();
+        }
+    }
+
+    /**
+     * Sends SIGTERM. Through the {@link ProcessHandle}: {@link Process#destroy()} sends the same signal on Unix but
+     * also closes our ends of the child's output pipes, and the lines it logs while it stops would be lost.
+     */
+    void sigterm() {
+        process.toHandle().destroy();
+    }
+
+    /**
+     * Waits for the process to exit and for its output to be read.
+     *
+     * @return the exit status
+     * @throws AssertionError when it is still running after the timeout
+     */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the proxy did not exit within " + timeout + "; " + describe());
+        }
+        outReader.join(5000);
+        errReader.join(5000);
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    List<String> stdout() {
+        return List.copyOf(out);
+    }
+
+    List<String> stderr() {
+        return List.copyOf(err);
+    }
+
+    /** What the process printed, for failure messages. */
+    String describe() {
+        return "stdout: " + out + ", stderr: " + err;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Thread collect(InputStream in, List<String> lines, String name) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }, "proxy-process-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.amqproxy.examples.http;
+
+import io.amqproxy.AmqProxy;
+import io.amqproxy.ProxyHealth;
+import io.amqproxy.ProxyStats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** /healthz and /metrics in front of a proxy whose health and stats the test sets. */
+@Timeout(30)
+class HttpEndpointsTest {
+
+    private static final ProxyStats STATS = new ProxyStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+            17, 18);
+
+    private final FakeProxy proxy = new FakeProxy();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpEndpoints endpoints;
+
+    @BeforeEach
+    void start() throws IOException {
+        endpoints = HttpEndpoints.start("127.0.0.1", 0, proxy.asProxy(), "9.9.9", "test-host");
+    }
+
+    @AfterEach
+    void stop() {
+        endpoints.close();
+    }
+
+    private HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(10))
+                .build();
+        return client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthzIsOkWhileAcceptingAndTheBrokerIsReachable() throws Exception {
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("OK");
+        assertThat(r.headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
+    }
+
+    @Test
+    void healthzSaysDrainingOnceTheProxyStopsAccepting() throws Exception {
+        proxy.health = new ProxyHealth(false, "broker unreachable too");
+
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo("draining");
+    }
+
+    @Test
+    void healthzGivesTheUpstreamError() throws Exception {
+        proxy.health = new ProxyHealth(true, "broker amqp://10.0.0.1:5672 unreachable: Connection refused");
+
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo("broker amqp://10.0.0.1:5672 unreachable: Connection refused");
+    }
+
+    @Test
+    void metricsAreThePrometheusTextOfTheStats() throws Exception {
+        HttpResponse<String> r = send("GET", "/metrics");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).contains("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(r.body()).isEqualTo(PrometheusText.format(STATS, "9.9.9", "test-host"));
+    }
+
+    @Test
+    void queryStringIsIgnored() throws Exception {
+        assertThat(send("GET", "/metrics?name[]=x").statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/healthz", "/metrics"})
+    void headAnswersWithoutABody(String path) throws Exception {
+        HttpResponse<String> r = send("HEAD", path);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"POST", "PUT", "DELETE", "OPTIONS"})
+    void otherMethodsAreNotAllowed(String method) throws Exception {
+        HttpResponse<String> r = send(method, "/metrics");
+
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).contains("GET, HEAD");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/metricsx", "/healthz/", "/health", "/metrics/extra"})
+    void otherPathsAreNotFound(String path) throws Exception {
+        assertThat(send("GET", path).statusCode()).isEqualTo(404);
+        assertThat(send("POST", path).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void statsThatFailGiveA500NotAHangUp() throws Exception {
+        proxy.failStats = true;
+
+        HttpResponse<String> r = send("GET", "/metrics");
+
+        assertThat(r.statusCode()).isEqualTo(500);
+    }
+
+    @Test
+    void portInUseIsAnIOException() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            assertThatThrownBy(() -> HttpEndpoints.start("127.0.0.1", taken.getLocalPort(), proxy.asProxy(), "v", "h"))
+                    .isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void closeTwiceIsHarmless() {
+        endpoints.close();
+        endpoints.close();
+    }
+
+    /**
+     * Answers only what the endpoints ask, health and stats; anything else fails the test. A dynamic proxy, so
+     * that methods added to {@link AmqProxy} do not break this test.
+     */
+    private static final class FakeProxy {
+        volatile ProxyHealth health = new ProxyHealth(true, null);
+        volatile boolean failStats;
+
+        AmqProxy asProxy() {
+            return (AmqProxy) Proxy.newProxyInstance(AmqProxy.class.getClassLoader(), new Class<?>[]{AmqProxy.class},
+                    (self, method, args) -> switch (method.getName()) {
+                        case "health" -> health;
+                        case "stats" -> {
+                            if (failStats) {
+                                throw new IllegalStateException("loop gone");
+                            }
+                            yield STATS;
+                        }
+                        case "toString" -> "FakeProxy";
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    });
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.amqproxy.examples.settings;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The command line's syntax, as picocli parses it; values are checked by the resolver (see its test). */
+class CliOptionsTest {
+
+    private static final String URL = "amqp://broker.example.com:5672";
+
+    private static Map<Setting, RawValue> given(String... args) throws UsageException {
+        return CliOptions.parse(args).given();
+    }
+
+    private static String text(Map<Setting, RawValue> given, Setting s) {
+        return given.get(s).text();
+    }
+
+    @Test
+    void everyOptionInShortAndLongForm() throws UsageException {
+        Map<Setting, RawValue> s = given("-l", "0.0.0.0", "-p", "1", "-b", "2", "-t", "3", "-d", URL);
+        Map<Setting, RawValue> l = given("--listen", "0.0.0.0", "--port", "1", "--http-port", "2",
+                "--idle-connection-timeout", "3", "--max-upstream-channels", "4", "--term-timeout", "5",
+                "--term-client-close-timeout", "6", "--debug", URL);
+
+        for (Map<Setting, RawValue> g : java.util.List.of(s, l)) {
+            assertThat(text(g, Setting.LISTEN_ADDRESS)).isEqualTo("0.0.0.0");
+            assertThat(text(g, Setting.LISTEN_PORT)).isEqualTo("1");
+            assertThat(text(g, Setting.HTTP_PORT)).isEqualTo("2");
+            assertThat(text(g, Setting.IDLE_CONNECTION_TIMEOUT)).isEqualTo("3");
+            assertThat(text(g, Setting.LOG_LEVEL)).isEqualTo("debug");
+            assertThat(text(g, Setting.UPSTREAM)).isEqualTo(URL);
+        }
+        assertThat(text(l, Setting.MAX_UPSTREAM_CHANNELS)).isEqualTo("4");
+        assertThat(text(l, Setting.TERM_TIMEOUT)).isEqualTo("5");
+        assertThat(text(l, Setting.TERM_CLIENT_CLOSE_TIMEOUT)).isEqualTo("6");
+    }
+
+    @Test
+    void valuesAttachedOrAfterEqualsSign() throws UsageException {
+        Map<Setting, RawValue> g = given("-p5673", "-l127.0.0.2", "--http-port=15674", "--term-timeout=-1", URL);
+
+        assertThat(text(g, Setting.LISTEN_PORT)).isEqualTo("5673");
+        assertThat(text(g, Setting.LISTEN_ADDRESS)).isEqualTo("127.0.0.2");
+        assertThat(text(g, Setting.HTTP_PORT)).isEqualTo("15674");
+        assertThat(text(g, Setting.TERM_TIMEOUT)).isEqualTo("-1");
+    }
+
+    @Test
+    void originIsTheOptionsLongName() throws UsageException {
+        assertThat(given("-p", "1", URL).get(Setting.LISTEN_PORT).origin()).isEqualTo("--port");
+        assertThat(given("-d", URL).get(Setting.LOG_LEVEL).origin()).isEqualTo("--debug");
+        assertThat(given(URL).get(Setting.UPSTREAM).origin()).isEqualTo("AMQP_URL argument");
+    }
+
+    @Test
+    void onlyWhatIsGivenIsReported() throws UsageException {
+        assertThat(given()).isEmpty();
+        assertThat(given(URL)).containsOnlyKeys(Setting.UPSTREAM);
+    }
+
+    @Test
+    void urlMayComeBeforeOptionsAndTheLastOccurrenceWins() throws UsageException {
+        Map<Setting, RawValue> g = given(URL, "-p", "6000", "--port=6001");
+
+        assertThat(text(g, Setting.UPSTREAM)).isEqualTo(URL);
+        assertThat(text(g, Setting.LISTEN_PORT)).isEqualTo("6001");
+    }
+
+    @Test
+    void doubleDashEndsOptions() throws UsageException {
+        assertThat(text(given("--", "-p"), Setting.UPSTREAM)).isEqualTo("-p");
+    }
+
+    @Test
+    void configFile() throws UsageException {
+        assertThat(CliOptions.parse("-c", "/etc/amqproxy.ini").configFile()).contains(Path.of("/etc/amqproxy.ini"));
+        assertThat(CliOptions.parse("--config=x.ini").configFile()).contains(Path.of("x.ini"));
+        assertThat(CliOptions.parse(URL).configFile()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-h", "--help"})
+    void helpNeedsNoUrlAndWinsOverALaterSyntaxError(String flag) throws UsageException {
+        assertThat(CliOptions.parse(flag).helpRequested()).isTrue();
+        assertThat(CliOptions.parse("-p", "1", flag, "--no-such-option").helpRequested()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-v", "--version"})
+    void versionNeedsNoUrl(String flag) throws UsageException {
+        CliOptions options = CliOptions.parse(flag);
+        assertThat(options.versionRequested()).isTrue();
+        assertThat(options.helpRequested()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--bogus", "-x", "--tls-cert=x.pem", "--listen-address"})
+    void unknownOptionIsAOneLineUsageError(String option) {
+        assertThatThrownBy(() -> CliOptions.parse(option, URL))
+                .isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("Unknown option: '" + option + "'")
+                .hasMessageEndingWith("; see --help")
+                .satisfies(e -> assertThat(((UsageException) e).exitCode()).isEqualTo(2))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void aNearMissSuggestsTheRealOption() {
+        assertThatThrownBy(() -> CliOptions.parse("--listen-address", URL))
+                .hasMessageContaining("did you mean --listen?");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-l", "--listen", "-p", "--port", "-b", "--http-port", "-t", "--idle-connection-timeout",
+            "--max-upstream-channels", "--term-timeout", "--term-client-close-timeout", "-c", "--config"})
+    void optionWithoutItsValue(String option) {
+        assertThatThrownBy(() -> CliOptions.parse(URL, option))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("Missing required parameter for option");
+    }
+
+    @Test
+    void flagTakesNoValue() {
+        assertThatThrownBy(() -> CliOptions.parse("--debug=yes", URL))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("'--debug'");
+    }
+
+    @Test
+    void secondUrlIsRefusedWithoutEchoingItsPassword() {
+        assertThatThrownBy(() -> CliOptions.parse(URL, "amqp://user:s3cret@other:5672"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("amqp://***@other:5672")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+    }
+
+    @Test
+    void usageListsEveryOptionEnvironmentVariableAndConfigKey() {
+        assertThat(CliOptions.usage())
+                .contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL]")
+                .contains("-l, --listen", "-p, --port", "-b, --http-port", "-t, --idle-connection-timeout",
+                        "--max-upstream-channels", "--term-timeout", "--term-client-close-timeout", "-d, --debug",
+                        "-c, --config", "-h, --help", "-v, --version")
+                .contains("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT", "LOG_LEVEL",
+                        "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT", "TERM_CLIENT_CLOSE_TIMEOUT")
+                .contains("[main]", "[listen]", "/healthz", "/metrics");
+    }
+}
