@@ -343,6 +343,12 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     public void onFrameError(int replyCode, String replyText) {
         log.warn("upstream #{} sent a broken frame: {}", id, replyText);
         ctx.loop.writer().connectionClose(out, replyCode, replyText, 0);
+        if (state != State.OPEN) {
+            // not a broker at all (an HTTP server, another protocol): say so, and where
+            fail(ReplyCodes.CONNECTION_FORCED, unreachable("it answered with something that is not AMQP 0-9-1 ("
+                    + replyText + ")"));
+            return;
+        }
         fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "broker sent a broken frame: " + replyText));
     }
 
@@ -543,16 +549,12 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         String text = r.shortStr();
         ctx.loop.writer().connectionCloseOk(out);
         markDirty();
-        if (state != State.OPEN) {
-            ctx.metrics.upstreamConnectFailures++;
-        }
         log.info("upstream #{} ({}) closed by the broker: {} {}", id, credentials, code, text);
         fail(code, text);
     }
 
     private void protocolFailure(String what) {
-        ctx.metrics.upstreamConnectFailures++;
-        fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "unexpected answer from the broker: " + what));
+        fail(ReplyCodes.CONNECTION_FORCED, unreachable("unexpected answer: " + what));
     }
 
     private Map<String, Object> clientProperties() {
@@ -622,8 +624,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             return;
         }
         boolean wasOpen = state == State.OPEN;
-        if (state.ordinal() < State.OPEN.ordinal() && code == ReplyCodes.CONNECTION_FORCED) {
-            ctx.metrics.upstreamConnectFailures++;
+        if (state.ordinal() < State.OPEN.ordinal()) {
+            ctx.metrics.upstreamConnectFailures++; // unreachable, not AMQP, or the login or vhost refused
         }
         state = State.CLOSED;
         pool.remove(this);
@@ -680,7 +682,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         }
         if (state == State.AWAIT_TUNE) {
             // the broker drops the socket instead of answering a login it cannot even parse
-            ctx.metrics.upstreamConnectFailures++;
             fail(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
                     "Login was refused: the broker closed the connection after the login was sent"));
             return;

@@ -1,0 +1,204 @@
+package io.amqproxy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import io.amqproxy.testsupport.AmqpErrors;
+import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.BrokerSide;
+import io.amqproxy.testsupport.LoopThreadCpu;
+import io.amqproxy.testsupport.SwitchableUpstream;
+import io.amqproxy.testsupport.SwitchableUpstream.Mode;
+import io.amqproxy.testsupport.TestBroker;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Issue 5, "upstream unreachable": whatever is wrong at the broker's address (nothing listening, a black hole
+ * that accepts and never answers, a listener that hangs up at once, something that is not a broker), clients
+ * get a Connection.Close whose reply text names the broker's address and the failure, within the connect
+ * timeout plus a little; {@link AmqProxy#health()} says why; and once the real broker answers on that same
+ * address, new clients work and the health check clears.
+ *
+ * <p>The broker's address is a {@link SwitchableUpstream} port, switched to relaying to the real broker for
+ * the recovery half.
+ */
+@Timeout(value = 80, unit = TimeUnit.SECONDS)
+class UpstreamUnreachableTest {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** The bound the issue sets: the connect timeout plus a little. */
+    private static final Duration REFUSAL_BOUND = CONNECT_TIMEOUT.plusSeconds(2);
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(10);
+
+    /** A client's failed attempt to connect through the proxy. */
+    private record Refusal(int replyCode, String replyText, long millis, Throwable error) {
+    }
+
+    private SwitchableUpstream upstream;
+    private AmqProxy proxy;
+    private LoopThreadCpu loopCpu;
+    private BrokerSide broker;
+    private final List<String> queues = new ArrayList<>();
+
+    @BeforeEach
+    void brokerSide() {
+        broker = BrokerSide.open();
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        for (String q : queues) {
+            broker.deleteQueue(q);
+        }
+        broker.close();
+    }
+
+    private void startProxyAt(Mode mode) {
+        upstream = SwitchableUpstream.start(mode, TestBroker.port());
+        LoopThreadCpu.Started<AmqProxy> started = LoopThreadCpu.around(() -> AmqProxy.builder()
+                .upstream(upstream.uri())
+                .listen("127.0.0.1", 0)
+                .upstreamConnectTimeout(CONNECT_TIMEOUT)
+                .start());
+        proxy = started.value();
+        loopCpu = started.cpu();
+    }
+
+    private ConnectionFactory client() {
+        ConnectionFactory f = TestBroker.viaProxy(proxy.port());
+        f.setConnectionTimeout(10_000);
+        f.setHandshakeTimeout(10_000);
+        return f;
+    }
+
+    /** Connects through the proxy and expects to be refused; fails if the connection opens. */
+    private Refusal refusedClient(String name) {
+        long t0 = System.nanoTime();
+        try {
+            Connection c = client().newConnection(name);
+            c.abort();
+            return fail("%s opened a connection through a proxy whose broker is %s", name, upstream.mode());
+        } catch (Exception e) {
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            return new Refusal(AmqpErrors.replyCode(e), AmqpErrors.replyText(e), millis, e);
+        }
+    }
+
+    /** What the reply text must say about each failure, besides the address. */
+    private static String failurePattern(Mode mode) {
+        return switch (mode) {
+            case REFUSE -> "(?is).*refused.*";
+            case BLACK_HOLE -> "(?is).*(no answer|timed? ?out|timeout).*" + CONNECT_TIMEOUT.toMillis() + ".*";
+            case CLOSE_AT_ONCE -> "(?is).*(closed|reset|broken pipe|end of stream|eof).*";
+            case GARBAGE -> "(?is).*(not (an )?amqp|protocol|frame|unexpected|garbage|malformed|broken).*";
+            case RELAY_TO_BROKER -> throw new IllegalArgumentException("the relay is not a failure");
+        };
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Mode.class, names = {"REFUSE", "BLACK_HOLE", "CLOSE_AT_ONCE", "GARBAGE"})
+    void clientsAreToldWhyTheBrokerCannotBeReachedAndNewClientsWorkOnceItAnswers(Mode mode) throws Exception {
+        startProxyAt(mode);
+
+        // two clients at once: both wait for the same upstream attempt, both must hear its outcome
+        CompletableFuture<Refusal> first = CompletableFuture.supplyAsync(() -> refusedClient("unreachable 1"));
+        CompletableFuture<Refusal> second = CompletableFuture.supplyAsync(() -> refusedClient("unreachable 2"));
+        List<Refusal> refusals = List.of(first.get(20, TimeUnit.SECONDS), second.get(20, TimeUnit.SECONDS));
+
+        // what clients and the health check are told: all of it checked, and reported together at the end
+        SoftAssertions told = new SoftAssertions();
+        for (Refusal r : refusals) {
+            assertThat(r.replyCode())
+                    .as("a Connection.Close from the proxy, not a dropped socket (%s)", r.error())
+                    .isNotEqualTo(-1);
+            assertThat(r.replyCode() == AMQP.CONNECTION_FORCED || (r.replyCode() >= 500 && r.replyCode() < 600))
+                    .as("320 or a 5xx reply code, was %d %s", r.replyCode(), r.replyText())
+                    .isTrue();
+            told.assertThat(r.replyText()).as("the reply text names the broker's address").contains(upstream.address());
+            told.assertThat(r.replyText()).as("the reply text says what failed").matches(failurePattern(mode));
+            assertThat(r.millis()).as("milliseconds until refused (%s)", r.replyText())
+                    .isLessThan(REFUSAL_BOUND.toMillis());
+        }
+
+        ProxyHealth health = proxy.health();
+        assertThat(health.accepting()).isTrue();
+        told.assertThat(health.healthy()).as("healthy() while the broker cannot be reached").isFalse();
+        told.assertThat(health.upstreamError()).as("health names the address").contains(upstream.address());
+        told.assertThat(health.upstreamError()).as("health says what failed").matches(failurePattern(mode));
+        assertThat(proxy.stats().upstreamConnections()).isZero();
+        assertThat(proxy.stats().clientConnections()).as("refused clients are let go").isZero();
+        told.assertThat(proxy.stats().upstreamConnectFailures()).as("failed upstream attempts are counted").isPositive();
+
+        // nobody asks for the broker now: the proxy neither spins nor retries on its own
+        long failuresBefore = proxy.stats().upstreamConnectFailures();
+        int acceptedBefore = upstream.acceptedConnections();
+        double cpuShare = loopCpu.shareDuring(() -> pause(Duration.ofSeconds(2)));
+        assertThat(cpuShare).as("event loop CPU share while the broker is unreachable and nobody asks").isLessThan(0.3);
+        assertThat(proxy.stats().upstreamConnectFailures()).as("no retries without demand").isEqualTo(failuresBefore);
+        assertThat(upstream.acceptedConnections()).as("no connects without demand").isEqualTo(acceptedBefore);
+
+        // the broker answers on the same address: the next clients work and the health check clears
+        upstream.switchTo(Mode.RELAY_TO_BROKER);
+        String queue = BrokerSide.uniqueName("unreachable-" + mode.name().toLowerCase());
+        broker.declareQueue(queue);
+        queues.add(queue);
+        Connection c = Await.value(RECOVERY_BOUND, this::tryConnect, conn -> conn != null);
+        assertThat(c).as("a client gets through within %s of the broker answering", RECOVERY_BOUND).isNotNull();
+        try {
+            Channel ch = c.createChannel();
+            ch.confirmSelect();
+            ch.basicPublish("", queue, null, ("after " + mode).getBytes(StandardCharsets.UTF_8));
+            ch.waitForConfirmsOrDie(10_000);
+        } finally {
+            c.close(5_000);
+        }
+        GetResponse got = broker.get(queue);
+        assertThat(got).as("the message reached the broker").isNotNull();
+        assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("after " + mode);
+        ProxyHealth after = proxy.health();
+        assertThat(after.upstreamError()).as("health after recovery").isNull();
+        assertThat(after.healthy()).isTrue();
+        told.assertAll();
+    }
+
+    /** One attempt to connect through the proxy; {@code null} when refused. */
+    private Connection tryConnect() {
+        try {
+            return client().newConnection("after recovery");
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis()); // a measuring window, not synchronisation
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
