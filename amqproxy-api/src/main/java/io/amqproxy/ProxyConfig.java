@@ -149,9 +149,11 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
      * @param maxUpstreamOutputBytes bytes queued for one broker connection before the proxy stops reading from
      *                               the clients that feed it, until it drains to half
      * @param maxMessageSize         largest message body a client may publish (RabbitMQ 3.x default: 128 MiB)
+     * @param maxClients             client connections at most, counted from TCP accept; 0 for no limit
      */
     public record Limits(int maxChannelsPerUpstream, int maxChannelsPerClient, int frameMax,
-                         long maxClientOutputBytes, long maxUpstreamOutputBytes, long maxMessageSize) {
+                         long maxClientOutputBytes, long maxUpstreamOutputBytes, long maxMessageSize,
+                         int maxClients) {
         /** Validates the ranges. */
         public Limits {
             if (maxChannelsPerUpstream < 1 || maxChannelsPerUpstream > 65535) {
@@ -169,6 +171,9 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             if (maxUpstreamOutputBytes < frameMax) {
                 throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + frameMax + "), was " + maxUpstreamOutputBytes);
             }
+            if (maxClients < 0) {
+                throw new IllegalArgumentException("maxClients must not be negative (0 means no limit), was " + maxClients);
+            }
             if (maxMessageSize < 0) {
                 throw new IllegalArgumentException("maxMessageSize must not be negative, was " + maxMessageSize);
             }
@@ -183,9 +188,12 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
      * @param clientHeartbeat the heartbeat interval offered to clients; zero disables
      * @param upstreamConnect how long opening a broker connection (TCP and AMQP handshake) may take
      * @param shutdown        how long {@link AmqProxy#close()} waits for clients to answer its Close
+     * @param maxUpstreamLifetime after this, an upstream connection takes no new clients or channels and
+     *                        closes once its channels are gone, so credentials are checked with the broker
+     *                        again; zero for no limit
      */
     public record Timeouts(Duration idleUpstream, Duration handshake, Duration clientHeartbeat,
-                           Duration upstreamConnect, Duration shutdown) {
+                           Duration upstreamConnect, Duration shutdown, Duration maxUpstreamLifetime) {
         /** Validates that every duration is present and not negative. */
         public Timeouts {
             checkDuration("idleUpstreamTimeout", idleUpstream);
@@ -193,6 +201,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             checkDuration("clientHeartbeat", clientHeartbeat);
             checkDuration("upstreamConnectTimeout", upstreamConnect);
             checkDuration("shutdownTimeout", shutdown);
+            checkDuration("maxUpstreamLifetime", maxUpstreamLifetime);
             if (clientHeartbeat.toSeconds() > 65535) {
                 throw new IllegalArgumentException("clientHeartbeat must be at most 65535 s, was " + clientHeartbeat);
             }
@@ -239,6 +248,8 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private Duration clientHeartbeat = Duration.ofSeconds(60);
         private Duration upstreamConnect = Duration.ofSeconds(10);
         private Duration shutdown = Duration.ofSeconds(5);
+        private Duration maxUpstreamLifetime = Duration.ZERO;
+        private int maxClients;
         private int eventLoops = 1;
         private ProxyListener listener = ProxyListener.NOOP;
         private javax.net.ssl.SSLContext upstreamSslContext;
@@ -328,6 +339,25 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             return this;
         }
 
+        /**
+         * How long an upstream connection serves new clients. After that it takes no new client or channel,
+         * and closes once its channels are gone; new clients get a new connection, so a password changed or
+         * revoked at the broker stops being accepted. Zero (the default) for no limit.
+         */
+        public Builder maxUpstreamLifetime(Duration lifetime) {
+            this.maxUpstreamLifetime = lifetime;
+            return this;
+        }
+
+        /**
+         * Client connections at most; a client beyond is disconnected right after TCP accept (and logged).
+         * Zero (the default) for no limit.
+         */
+        public Builder maxClients(int clients) {
+            this.maxClients = clients;
+            return this;
+        }
+
         /** The largest message body a client may publish; larger ones close the channel with 406. */
         public Builder maxMessageSize(long bytes) {
             this.maxMessageSize = bytes;
@@ -395,8 +425,8 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             }
             return new ProxyConfig(Upstream.parse(upstream), listenHost, listenPort,
                     new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
-                            maxUpstreamOutputBytes, maxMessageSize),
-                    new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown),
+                            maxUpstreamOutputBytes, maxMessageSize, maxClients),
+                    new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown, maxUpstreamLifetime),
                     eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener,
                     safeChannelReuse);
         }

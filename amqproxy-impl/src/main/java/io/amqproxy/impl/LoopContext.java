@@ -5,6 +5,8 @@ import io.amqproxy.ProxyListener;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.metrics.LoopMetrics;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /** What every connection on one event loop shares: the loop, the configuration, metrics and the listener. */
 public final class LoopContext {
 
@@ -12,10 +14,13 @@ public final class LoopContext {
     public final ProxyConfig config;
     public final LoopMetrics metrics = new LoopMetrics();
     public final ProxyListener listener;
+    /** Client sockets open now, across all loops: what {@code maxClients} limits. */
+    public final AtomicInteger clientSockets;
 
-    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener) {
+    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets) {
         this.loop = loop;
         this.config = config;
         this.listener = listener;
+        this.clientSockets = clientSockets;
     }
 }

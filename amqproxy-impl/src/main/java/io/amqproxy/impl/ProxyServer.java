@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The running proxy: a listening socket, N event loops each with its own upstream pool, and the sessions
@@ -47,6 +48,8 @@ final class ProxyServer implements AmqProxy {
     private final Listener plain;
     private final Listener tls;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger clientSockets = new AtomicInteger();
+    private long lastLimitWarning;
     private int nextWorker;
 
     /** One event loop with its pool and the sessions it owns. */
@@ -69,7 +72,7 @@ final class ProxyServer implements AmqProxy {
         SafeListener listener = new SafeListener(config.listener());
         for (int i = 0; i < config.eventLoops(); i++) {
             EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());
-            workers.add(new Worker(new LoopContext(loop, config, listener)));
+            workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets)));
         }
         plain = bind(config.listenHost(), config.listenPort(), null);
         ProxyConfig.TlsListener tlsConfig = config.tlsListener();
@@ -146,6 +149,12 @@ final class ProxyServer implements AmqProxy {
                 if (socket == null) {
                     return;
                 }
+                int max = config.limits().maxClients();
+                if (max > 0 && clientSockets.get() >= max) {
+                    refuseOverLimit(socket, max);
+                    continue;
+                }
+                clientSockets.incrementAndGet();
                 Worker w = workers.get(nextWorker);
                 nextWorker = (nextWorker + 1) % workers.size();
                 w.ctx.loop.execute(() -> startSession(w, socket, transportFor(socket)));
@@ -175,8 +184,19 @@ final class ProxyServer implements AmqProxy {
         }
     }
 
+    private void refuseOverLimit(SocketChannel socket, int max) {
+        closeQuietly(socket);
+        long now = System.nanoTime();
+        if (now - lastLimitWarning > TimeUnit.MINUTES.toNanos(1) || lastLimitWarning == 0) {
+            lastLimitWarning = now;
+            log.warn("client refused: {} client connections are open, the limit (maxClients); further refusals "
+                    + "are logged at most once a minute", max);
+        }
+    }
+
     private void startSession(Worker w, SocketChannel socket, Transport transport) {
         if (!running.get()) {
+            clientSockets.decrementAndGet();
             closeQuietly(socket);
             return;
         }
@@ -186,6 +206,7 @@ final class ProxyServer implements AmqProxy {
             ClientSession session = new ClientSession(w.ctx, w.pool, socket, transport);
             session.start();
         } catch (IOException e) {
+            clientSockets.decrementAndGet();
             closeQuietly(socket);
         }
     }

@@ -515,6 +515,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected void onClosed() {
+        ctx.clientSockets.decrementAndGet();
         if (state == State.OPEN) {
             state = State.CLOSED;
             releaseUpstreams("client socket closed", () -> { });

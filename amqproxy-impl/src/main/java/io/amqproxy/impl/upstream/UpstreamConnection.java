@@ -68,6 +68,9 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private long idleSince;
     private long deadline;
     private final long startedAt;
+    /** When a connect delayed by backoff is due; 0 once connecting. */
+    private long connectAt;
+    private long openedAt;
     private boolean blocked;
     private String blockedReason = "";
 
@@ -88,6 +91,19 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** Starts the non-blocking connect; failures surface as {@link UpstreamClient#upstreamRefused}. */
     void connect() {
+        long delay = pool.connectDelayNanos(ctx.loop.now());
+        if (delay > 0) {
+            // the broker was unreachable a moment ago: wait out the backoff, still within the connect deadline
+            connectAt = ctx.loop.now() + delay;
+            deadline = connectAt + ctx.config.timeouts().upstreamConnect().toNanos();
+            ctx.loop.addTickable(this);
+            return;
+        }
+        connectNow();
+    }
+
+    private void connectNow() {
+        connectAt = 0;
         ProxyConfig.Upstream target = ctx.config.upstream();
         try {
             socket.configureBlocking(false);
@@ -103,6 +119,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private String unreachable(String why) {
+        pool.brokerUnreachable(ctx.loop.now());
         ctx.metrics.upstreamError = "broker " + ctx.config.upstream() + " unreachable: " + why;
         return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + ctx.config.upstream() + " unreachable: " + why);
     }
@@ -153,12 +170,27 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         return state.ordinal() <= State.OPEN.ordinal();
     }
 
+    /** Still connecting or in the handshake: a waiter added now hears when it opens or fails. */
+    public boolean isOpening() {
+        return state.ordinal() < State.OPEN.ordinal() && state != State.AWAIT_VHOST;
+    }
+
     public int frameMax() {
         return frameMax;
     }
 
     public boolean hasRoom() {
-        return isUsable() && used < channelMax;
+        return isUsable() && used < channelMax && !expired();
+    }
+
+    /** Open and not past its maximum lifetime: it may prove credentials and admit new clients. */
+    public boolean takesNewClients() {
+        return state == State.OPEN && !expired();
+    }
+
+    private boolean expired() {
+        long lifetime = ctx.config.timeouts().maxUpstreamLifetime().toNanos();
+        return lifetime > 0 && state == State.OPEN && ctx.loop.now() - openedAt >= lifetime;
     }
 
     public int channelsInUse() {
@@ -277,7 +309,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** A parked channel for {@code peer}, already open on the broker, or {@code null}. */
     public UpstreamChannel takeParked(ChannelPeer peer) {
-        return state == State.OPEN ? parked.take(peer) : null;
+        return takesNewClients() ? parked.take(peer) : null;
     }
 
     /** Sends Channel.Close for {@code ch}; the id is freed when the broker answers. */
@@ -582,6 +614,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         ctx.metrics.upstreamConnects++;
         ctx.metrics.upstreamConnectNanos += System.nanoTime() - startedAt;
         ctx.metrics.upstreamError = null;
+        pool.brokerReached();
+        openedAt = ctx.loop.now();
         log.info("upstream #{} open to {} as {}", id, ctx.config.upstream(), credentials);
         ctx.listener.upstreamOpened(info());
         List<UpstreamClient> ready = new ArrayList<>(waiters);
@@ -718,6 +752,11 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 }
             }
             case CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_OPEN_OK -> {
+                if (connectAt != 0 && now - connectAt >= 0) {
+                    ctx.loop.removeTickable(this); // registering the socket adds it again
+                    connectNow();
+                    return;
+                }
                 if (now - deadline > 0) {
                     fail(ReplyCodes.CONNECTION_FORCED, unreachable("no answer within "
                             + ctx.config.timeouts().upstreamConnect().toMillis() + " ms"));
@@ -729,6 +768,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 long idle = ctx.config.timeouts().idleUpstream().toNanos();
                 if (used == parked.count() && waiters.isEmpty() && now - idleSince >= idle) {
                     retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
+                } else if (used == parked.count() && expired()) {
+                    retire("past its maximum lifetime of " + ctx.config.timeouts().maxUpstreamLifetime().toMillis() + " ms");
                 }
             }
             case CLOSING -> {

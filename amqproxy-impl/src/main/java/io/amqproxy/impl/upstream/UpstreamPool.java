@@ -20,8 +20,14 @@ public final class UpstreamPool {
 
     private static final AtomicLong IDS = new AtomicLong();
 
+    private static final long FIRST_BACKOFF_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
     private final LoopContext ctx;
     private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
+    /** Broker unreachable this many times in a row; new connects wait {@link #retryAt} (backoff). */
+    private int consecutiveFailures;
+    private long retryAt;
 
     public UpstreamPool(LoopContext ctx) {
         this.ctx = ctx;
@@ -36,7 +42,7 @@ public final class UpstreamPool {
         for (Map.Entry<Credentials, List<UpstreamConnection>> e : byCredentials.entrySet()) {
             if (e.getKey().sameLogin(login)) {
                 for (UpstreamConnection c : e.getValue()) {
-                    if (c.isOpen()) {
+                    if (c.takesNewClients()) {
                         client.upstreamAuthenticated(null);
                         return;
                     }
@@ -50,7 +56,7 @@ public final class UpstreamPool {
                     client.upstreamAuthenticated(c);
                     return;
                 }
-                if (c.isUsable()) {
+                if (c.isOpening()) {
                     c.addWaiter(client);
                     return;
                 }
@@ -74,7 +80,7 @@ public final class UpstreamPool {
         List<UpstreamConnection> list = byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
-                if (c.isOpen()) {
+                if (c.takesNewClients()) {
                     client.upstreamReady(c);
                     return;
                 }
@@ -86,7 +92,7 @@ public final class UpstreamPool {
         }
         if (list != null) {
             for (UpstreamConnection c : list) {
-                if (c.isUsable()) {
+                if (c.isOpening()) {
                     c.addWaiter(client);
                     return;
                 }
@@ -135,6 +141,24 @@ public final class UpstreamPool {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * How long a new connection must wait before it connects: 0 normally; after the broker was unreachable,
+     * 100 ms doubling up to 2 s, so a dead broker costs one attempt per interval instead of a busy loop.
+     */
+    long connectDelayNanos(long now) {
+        return consecutiveFailures == 0 ? 0 : Math.max(0, retryAt - now);
+    }
+
+    void brokerUnreachable(long now) {
+        consecutiveFailures++;
+        long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(consecutiveFailures - 1, 10));
+        retryAt = now + backoff;
+    }
+
+    void brokerReached() {
+        consecutiveFailures = 0;
     }
 
     void rekey(UpstreamConnection c, Credentials before) {
