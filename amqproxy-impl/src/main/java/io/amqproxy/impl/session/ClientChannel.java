@@ -1,5 +1,6 @@
 package io.amqproxy.impl.session;
 
+import io.amqproxy.impl.codec.ClientMethods;
 import io.amqproxy.impl.codec.FrameDecoder;
 import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.MethodReader;
@@ -96,6 +97,9 @@ final class ClientChannel implements ChannelPeer {
             return;
         }
         int method = FrameDecoder.methodId(buf, off);
+        if (method != Methods.CHANNEL_OPEN && !admissible(method, buf, off, len)) {
+            return;
+        }
         UpstreamConnection up = upstream.connection();
         switch (method) {
             case Methods.BASIC_PUBLISH -> {
@@ -146,6 +150,28 @@ final class ClientChannel implements ChannelPeer {
         }
     }
 
+    /**
+     * Whether a method may go to the shared upstream: one a client may send on a channel, with arguments
+     * that decode. Anything else would make the broker close the whole shared connection, so this client
+     * alone gets the connection error.
+     */
+    private boolean admissible(int method, ByteBuffer buf, int off, int len) {
+        String layout = ClientMethods.layout(method);
+        if (layout == null) {
+            int classId = method >>> 16;
+            int code = classId == Methods.CONNECTION ? ReplyCodes.COMMAND_INVALID : ReplyCodes.NOT_IMPLEMENTED;
+            session.connectionError(code, ReplyCodes.text(code, "method " + classId + "." + (method & 0xFFFF)
+                    + " cannot be sent on a channel through this proxy"), method);
+            return false;
+        }
+        if (!ClientMethods.argumentsFit(layout, buf, off, len, session.loopReader())) {
+            session.connectionError(ReplyCodes.SYNTAX_ERROR, ReplyCodes.text(ReplyCodes.SYNTAX_ERROR,
+                    "cannot decode the arguments of method " + (method >>> 16) + "." + (method & 0xFFFF)), method);
+            return false;
+        }
+        return true;
+    }
+
     /** The mandatory/immediate bits of a basic.publish: after ticket, exchange and routing key. */
     private static int publishFlags(ByteBuffer buf, int off, int len) {
         int at = off + 4 + 2;
@@ -167,8 +193,9 @@ final class ClientChannel implements ChannelPeer {
     private void onContentFrame(int type, ByteBuffer buf, int off, int len) {
         UpstreamConnection up = upstream.connection();
         if (type == Frames.TYPE_HEADER && !headerSeen) {
-            if (len < 12) {
-                session.connectionError(ReplyCodes.FRAME_ERROR, ReplyCodes.text(ReplyCodes.FRAME_ERROR, "content header too short"), 0);
+            if (!ClientMethods.basicHeaderFits(buf, off, len, session.loopReader())) {
+                session.connectionError(ReplyCodes.SYNTAX_ERROR, ReplyCodes.text(ReplyCodes.SYNTAX_ERROR,
+                        "cannot decode the content header"), 0);
                 return;
             }
             long bodySize = buf.getLong(off + 4);
