@@ -25,9 +25,14 @@ final class ProxyProcess implements AutoCloseable {
     /** Every environment variable the proxy reads; removed from the child's environment unless a test sets it. */
     static final List<String> PROXY_VARIABLES = List.of("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT",
             "LOG_LEVEL", "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT",
-            "TERM_CLIENT_CLOSE_TIMEOUT");
+            "TERM_CLIENT_CLOSE_TIMEOUT", "SAFE_CHANNEL_REUSE", "UPSTREAM_CA", "UPSTREAM_TRUSTSTORE",
+            "UPSTREAM_TRUSTSTORE_PASSWORD", "VERIFY_UPSTREAM_HOSTNAME", "LISTEN_TLS_PORT", "TLS_CERT", "TLS_KEY",
+            "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD");
 
-    private static final Pattern AMQP_LISTENING = Pattern.compile("amqproxy listening on .*:(\\d+), upstream ");
+    private static final Pattern AMQP_LISTENING = Pattern.compile(
+            "amqproxy listening on \\S*:(\\d+)(?: and with TLS on \\S*:\\d+)?, upstream ");
+    private static final Pattern TLS_LISTENING = Pattern.compile(
+            "amqproxy listening on \\S* and with TLS on \\S*:(\\d+), upstream ");
     private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP endpoints /healthz and /metrics on .*:(\\d+)$");
 
     private final Process process;
@@ -67,6 +72,11 @@ final class ProxyProcess implements AutoCloseable {
     /** Waits for the log line that says which port the proxy accepts clients on. */
     int amqpPort(Duration timeout) {
         return Integer.parseInt(awaitStderr(AMQP_LISTENING, timeout).group(1));
+    }
+
+    /** Waits for the log line that says which port the proxy accepts TLS clients on. */
+    int tlsPort(Duration timeout) {
+        return Integer.parseInt(awaitStderr(TLS_LISTENING, timeout).group(1));
     }
 
     /** Waits for the log line that says which port /healthz and /metrics are on. */

@@ -34,12 +34,17 @@ import java.util.Optional;
         footer = {
                 "Environment variables (used when the command line does not say; an empty one counts as unset):",
                 "  AMQP_URL, LISTEN_ADDRESS, LISTEN_PORT, HTTP_PORT, LOG_LEVEL, IDLE_CONNECTION_TIMEOUT,",
-                "  MAX_UPSTREAM_CHANNELS, TERM_TIMEOUT, TERM_CLIENT_CLOSE_TIMEOUT",
+                "  MAX_UPSTREAM_CHANNELS, TERM_TIMEOUT, TERM_CLIENT_CLOSE_TIMEOUT, SAFE_CHANNEL_REUSE (true/false),",
+                "  UPSTREAM_CA, UPSTREAM_TRUSTSTORE, UPSTREAM_TRUSTSTORE_PASSWORD, VERIFY_UPSTREAM_HOSTNAME (true/false),",
+                "  LISTEN_TLS_PORT, TLS_CERT, TLS_KEY, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD",
                 "",
                 "Config file (INI, lowest precedence: config file < environment < command line):",
                 "  [main]    upstream, log_level, idle_connection_timeout, max_upstream_channels, term_timeout,",
-                "            term_client_close_timeout",
-                "  [listen]  address (or bind), port, log_level",
+                "            term_client_close_timeout, safe_channel_reuse, upstream_ca, upstream_truststore,",
+                "            upstream_truststore_password, verify_upstream_hostname",
+                "  [listen]  address (or bind), port, log_level, tls_port, tls_cert, tls_key, tls_keystore,",
+                "            tls_keystore_password",
+                "File names are taken relative to the working directory. Errors never show a password.",
                 "",
                 "HTTP on the listen address and the http port: GET /healthz (200 OK, or 503 draining or the",
                 "upstream error) and GET /metrics (Prometheus text).",
@@ -85,6 +90,55 @@ public final class CliOptions {
             description = "At TERM, wait this long for clients to close by themselves before sending them Close "
                     + "(default: 0)")
     String termClientCloseTimeout;
+
+    @Option(names = "--safe-channel-reuse",
+            description = "Keep an upstream channel that only published (no confirms, not mandatory) for the next "
+                    + "client with the same credentials: connect-publish-disconnect without broker round trips; such "
+                    + "a client no longer hears of a late channel error")
+    boolean safeChannelReuse;
+
+    @Option(names = "--upstream-ca", paramLabel = "FILE",
+            description = "For an amqps:// upstream: trust the CA certificates of this PEM file instead of the JVM's "
+                    + "trust store")
+    String upstreamCa;
+
+    @Option(names = "--upstream-truststore", paramLabel = "FILE",
+            description = "For an amqps:// upstream: trust the certificates of this PKCS#12 or JKS file instead of "
+                    + "the JVM's trust store")
+    String upstreamTruststore;
+
+    @Option(names = "--upstream-truststore-password", paramLabel = "PASSWORD",
+            description = "The password of --upstream-truststore (shows in ps: prefer UPSTREAM_TRUSTSTORE_PASSWORD "
+                    + "or the config file)")
+    String upstreamTruststorePassword;
+
+    @Option(names = "--no-verify-upstream-hostname",
+            description = "Accept an amqps:// upstream's certificate even if it does not name the upstream host "
+                    + "(logged as a warning)")
+    boolean noVerifyUpstreamHostname;
+
+    @Option(names = "--tls-port", paramLabel = "PORT",
+            description = "Also accept TLS (amqps) clients on this port of the listen address; 0 picks a free one "
+                    + "(default: no TLS listener)")
+    String tlsPort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "The TLS listener's certificate chain, PEM, the server's certificate first")
+    String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The private key of --tls-cert, PEM, unencrypted (PKCS#8, or RSA/EC traditional)")
+    String tlsKey;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = "The TLS listener's certificate and key as a PKCS#12 file, instead of --tls-cert and "
+                    + "--tls-key")
+    String tlsKeystore;
+
+    @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD",
+            description = "The password of --tls-keystore, also the key's (shows in ps: prefer "
+                    + "TLS_KEYSTORE_PASSWORD or the config file)")
+    String tlsKeystorePassword;
 
     @Option(names = {"-d", "--debug"}, description = "Log at debug level (same as LOG_LEVEL=debug)")
     boolean debug;
@@ -155,6 +209,20 @@ public final class CliOptions {
         if (debug) {
             put(given, Setting.LOG_LEVEL, "debug", "--debug");
         }
+        if (safeChannelReuse) {
+            put(given, Setting.SAFE_CHANNEL_REUSE, "true", "--safe-channel-reuse");
+        }
+        put(given, Setting.UPSTREAM_CA, upstreamCa, "--upstream-ca");
+        put(given, Setting.UPSTREAM_TRUSTSTORE, upstreamTruststore, "--upstream-truststore");
+        put(given, Setting.UPSTREAM_TRUSTSTORE_PASSWORD, upstreamTruststorePassword, "--upstream-truststore-password");
+        if (noVerifyUpstreamHostname) {
+            put(given, Setting.VERIFY_UPSTREAM_HOSTNAME, "false", "--no-verify-upstream-hostname");
+        }
+        put(given, Setting.TLS_PORT, tlsPort, "--tls-port");
+        put(given, Setting.TLS_CERT, tlsCert, "--tls-cert");
+        put(given, Setting.TLS_KEY, tlsKey, "--tls-key");
+        put(given, Setting.TLS_KEYSTORE, tlsKeystore, "--tls-keystore");
+        put(given, Setting.TLS_KEYSTORE_PASSWORD, tlsKeystorePassword, "--tls-keystore-password");
         return given;
     }
 

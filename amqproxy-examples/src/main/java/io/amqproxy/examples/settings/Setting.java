@@ -4,11 +4,12 @@ import java.util.List;
 
 /**
  * The standalone proxy's settings, each with the environment variable and the config file keys that can give
- * it (the command line option is declared on {@link CliOptions}). Names are those of cloudamqp/amqproxy 3.1.
+ * it (the command line option is declared on {@link CliOptions}). Names are those of cloudamqp/amqproxy 3.1,
+ * except for the TLS settings and safe channel reuse, which it does not have.
  *
  * <p>To add a setting: a constant here (its config keys become valid in the file at once), an option field on
  * {@link CliOptions} mapped in {@link CliOptions#given()}, a component of {@link Settings} and the line in
- * {@link SettingsResolver} that checks and converts it.
+ * {@link SettingsResolver} that checks and converts it, and its mapping in {@link Settings#proxyBuilder()}.
  */
 enum Setting {
 
@@ -20,7 +21,19 @@ enum Setting {
     IDLE_CONNECTION_TIMEOUT("IDLE_CONNECTION_TIMEOUT", "main.idle_connection_timeout"),
     MAX_UPSTREAM_CHANNELS("MAX_UPSTREAM_CHANNELS", "main.max_upstream_channels"),
     TERM_TIMEOUT("TERM_TIMEOUT", "main.term_timeout"),
-    TERM_CLIENT_CLOSE_TIMEOUT("TERM_CLIENT_CLOSE_TIMEOUT", "main.term_client_close_timeout");
+    TERM_CLIENT_CLOSE_TIMEOUT("TERM_CLIENT_CLOSE_TIMEOUT", "main.term_client_close_timeout"),
+    SAFE_CHANNEL_REUSE("SAFE_CHANNEL_REUSE", "main.safe_channel_reuse"),
+    // Trust for an amqps:// upstream; not in cloudamqp/amqproxy 3.1
+    UPSTREAM_CA("UPSTREAM_CA", "main.upstream_ca"),
+    UPSTREAM_TRUSTSTORE("UPSTREAM_TRUSTSTORE", "main.upstream_truststore"),
+    UPSTREAM_TRUSTSTORE_PASSWORD("UPSTREAM_TRUSTSTORE_PASSWORD", "main.upstream_truststore_password"),
+    VERIFY_UPSTREAM_HOSTNAME("VERIFY_UPSTREAM_HOSTNAME", "main.verify_upstream_hostname"),
+    // The TLS listener for clients, on the listen address; not in cloudamqp/amqproxy 3.1
+    TLS_PORT("LISTEN_TLS_PORT", "listen.tls_port"),
+    TLS_CERT("TLS_CERT", "listen.tls_cert"),
+    TLS_KEY("TLS_KEY", "listen.tls_key"),
+    TLS_KEYSTORE("TLS_KEYSTORE", "listen.tls_keystore"),
+    TLS_KEYSTORE_PASSWORD("TLS_KEYSTORE_PASSWORD", "listen.tls_keystore_password");
 
     /** The environment variable that gives this setting, or {@code null} when none does. */
     final String environmentVariable;

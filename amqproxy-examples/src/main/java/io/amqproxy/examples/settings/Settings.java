@@ -22,10 +22,15 @@ import java.util.Objects;
  *                               {@link #INFINITE} for no limit
  * @param termClientCloseTimeout at SIGTERM, how long to wait for clients to leave by themselves before sending
  *                               Close 320
+ * @param upstreamTrust          how an amqps:// upstream's certificate is checked
+ * @param tlsListener            the TLS listener for clients, or {@code null} for none
+ * @param safeChannelReuse       whether "safe" upstream channels are kept for the next client, see
+ *                               {@link ProxyConfig.Builder#safeChannelReuse(boolean)}
  */
 public record Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                        Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
-                       Duration termClientCloseTimeout) {
+                       Duration termClientCloseTimeout, UpstreamTrust upstreamTrust, TlsListenerSettings tlsListener,
+                       boolean safeChannelReuse) {
 
     /**
      * "No limit" for {@link #termTimeout}: ten years, long enough to mean forever and short enough that adding it
@@ -52,16 +57,34 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
         Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
         Objects.requireNonNull(termTimeout, "termTimeout");
         Objects.requireNonNull(termClientCloseTimeout, "termClientCloseTimeout");
+        Objects.requireNonNull(upstreamTrust, "upstreamTrust");
+    }
+
+    /** Settings with the default upstream trust, no TLS listener and no channel reuse. */
+    public Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
+                    Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
+                    Duration termClientCloseTimeout) {
+        this(upstream, listenAddress, listenPort, httpPort, logLevel, idleConnectionTimeout, maxUpstreamChannels,
+                termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false);
     }
 
     /** A proxy builder with these settings; the SIGTERM waits map to {@code stop(termClientCloseTimeout)}. */
     public ProxyConfig.Builder proxyBuilder() {
-        return AmqProxy.builder()
+        ProxyConfig.Builder builder = AmqProxy.builder()
                 .upstream(upstream)
                 .listen(listenAddress, listenPort)
                 .idleUpstreamTimeout(idleConnectionTimeout)
                 .maxChannelsPerUpstream(maxUpstreamChannels)
-                .shutdownTimeout(termTimeout);
+                .shutdownTimeout(termTimeout)
+                .verifyUpstreamHostname(upstreamTrust.verifyHostname())
+                .safeChannelReuse(safeChannelReuse);
+        if (upstreamTrust.context() != null) {
+            builder.upstreamSslContext(upstreamTrust.context());
+        }
+        if (tlsListener != null) {
+            builder.listenTls(listenAddress, tlsListener.port(), tlsListener.context());
+        }
+        return builder;
     }
 
     /** The upstream without user, password or vhost: {@code amqp://host:port}. */
@@ -84,6 +107,9 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 + ", idle connection timeout " + describe(idleConnectionTimeout)
                 + ", max upstream channels " + maxUpstreamChannels
                 + ", term timeout " + describe(termTimeout)
-                + ", term client close timeout " + describe(termClientCloseTimeout);
+                + ", term client close timeout " + describe(termClientCloseTimeout)
+                + (ProxyConfig.Upstream.parse(upstream).tls() ? ", upstream " + upstreamTrust : "")
+                + ", TLS listener " + (tlsListener == null ? "none" : tlsListener)
+                + ", safe channel reuse " + (safeChannelReuse ? "on" : "off");
     }
 }

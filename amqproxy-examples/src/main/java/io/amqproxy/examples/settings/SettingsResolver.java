@@ -53,16 +53,35 @@ public final class SettingsResolver {
     }
 
     private static Settings check(Map<Setting, RawValue> v) throws UsageException {
+        String upstream = upstream(v.get(Setting.UPSTREAM));
+        int listenPort = port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT);
+        int httpPort = port(v.get(Setting.HTTP_PORT), Settings.DEFAULT_HTTP_PORT);
         return new Settings(
-                upstream(v.get(Setting.UPSTREAM)),
+                upstream,
                 address(v.get(Setting.LISTEN_ADDRESS)),
-                port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT),
-                port(v.get(Setting.HTTP_PORT), Settings.DEFAULT_HTTP_PORT),
+                listenPort,
+                httpPort,
                 logLevel(v.get(Setting.LOG_LEVEL)),
                 seconds(v.get(Setting.IDLE_CONNECTION_TIMEOUT), Settings.DEFAULT_IDLE_CONNECTION_TIMEOUT, false),
                 channels(v.get(Setting.MAX_UPSTREAM_CHANNELS)),
                 seconds(v.get(Setting.TERM_TIMEOUT), Settings.DEFAULT_TERM_TIMEOUT, true),
-                seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false));
+                seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false),
+                TlsSettingsResolver.upstreamTrust(v, ProxyConfig.Upstream.parse(upstream).tls()),
+                TlsSettingsResolver.tlsListener(v, listenPort, httpPort),
+                bool(v.get(Setting.SAFE_CHANNEL_REUSE), false));
+    }
+
+    /** {@code true}, {@code false}, or their usual synonyms yes/no, on/off, 1/0, in any case. */
+    static boolean bool(RawValue raw, boolean byDefault) throws UsageException {
+        if (raw == null) {
+            return byDefault;
+        }
+        return switch (raw.text().strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new UsageException(raw.origin() + ": expected true or false, was '" + raw.text().strip()
+                    + "'");
+        };
     }
 
     private static String upstream(RawValue raw) throws UsageException {
@@ -90,7 +109,7 @@ public final class SettingsResolver {
         return raw.text().strip();
     }
 
-    private static int port(RawValue raw, int byDefault) throws UsageException {
+    static int port(RawValue raw, int byDefault) throws UsageException {
         if (raw == null) {
             return byDefault;
         }

@@ -102,7 +102,7 @@ class CliOptionsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"--bogus", "-x", "--tls-cert=x.pem", "--listen-address"})
+    @ValueSource(strings = {"--bogus", "-x", "--tls-certificate=x.pem", "--listen-address"})
     void unknownOptionIsAOneLineUsageError(String option) {
         assertThatThrownBy(() -> CliOptions.parse(option, URL))
                 .isInstanceOf(UsageException.class)
@@ -152,5 +152,26 @@ class CliOptionsTest {
                 .contains("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT", "LOG_LEVEL",
                         "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT", "TERM_CLIENT_CLOSE_TIMEOUT")
                 .contains("[main]", "[listen]", "/healthz", "/metrics");
+    }
+
+    @Test
+    void tlsOptionsAndFlags() throws UsageException {
+        Map<Setting, RawValue> g = given("--upstream-ca", "ca.pem", "--upstream-truststore=t.p12",
+                "--upstream-truststore-password", "pw", "--no-verify-upstream-hostname", "--tls-port", "5671",
+                "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-keystore", "s.p12", "--tls-keystore-password",
+                "pw2", "--safe-channel-reuse", URL);
+
+        assertThat(text(g, Setting.UPSTREAM_CA)).isEqualTo("ca.pem");
+        assertThat(text(g, Setting.UPSTREAM_TRUSTSTORE)).isEqualTo("t.p12");
+        assertThat(text(g, Setting.UPSTREAM_TRUSTSTORE_PASSWORD)).isEqualTo("pw");
+        assertThat(g.get(Setting.VERIFY_UPSTREAM_HOSTNAME)).isEqualTo(new RawValue("false",
+                "--no-verify-upstream-hostname"));
+        assertThat(text(g, Setting.TLS_PORT)).isEqualTo("5671");
+        assertThat(text(g, Setting.TLS_CERT)).isEqualTo("c.pem");
+        assertThat(text(g, Setting.TLS_KEY)).isEqualTo("k.pem");
+        assertThat(text(g, Setting.TLS_KEYSTORE)).isEqualTo("s.p12");
+        assertThat(text(g, Setting.TLS_KEYSTORE_PASSWORD)).isEqualTo("pw2");
+        assertThat(g.get(Setting.SAFE_CHANNEL_REUSE)).isEqualTo(new RawValue("true", "--safe-channel-reuse"));
+        assertThat(given(URL)).doesNotContainKeys(Setting.VERIFY_UPSTREAM_HOSTNAME, Setting.SAFE_CHANNEL_REUSE);
     }
 }
