@@ -150,10 +150,12 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
      *                               the clients that feed it, until it drains to half
      * @param maxMessageSize         largest message body a client may publish (RabbitMQ 3.x default: 128 MiB)
      * @param maxClients             client connections at most, counted from TCP accept; 0 for no limit
+     * @param maxTotalClientOutputBytes output queued for all clients together; past it, a client that does not
+     *                               keep up is disconnected even below its own limit
      */
     public record Limits(int maxChannelsPerUpstream, int maxChannelsPerClient, int frameMax,
                          long maxClientOutputBytes, long maxUpstreamOutputBytes, long maxMessageSize,
-                         int maxClients) {
+                         int maxClients, long maxTotalClientOutputBytes) {
         /** Validates the ranges. */
         public Limits {
             if (maxChannelsPerUpstream < 1 || maxChannelsPerUpstream > 65535) {
@@ -170,6 +172,10 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             }
             if (maxUpstreamOutputBytes < frameMax) {
                 throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + frameMax + "), was " + maxUpstreamOutputBytes);
+            }
+            if (maxTotalClientOutputBytes < frameMax) {
+                throw new IllegalArgumentException("maxTotalClientOutputBytes must be at least frameMax (" + frameMax
+                        + "), was " + maxTotalClientOutputBytes);
             }
             if (maxClients < 0) {
                 throw new IllegalArgumentException("maxClients must not be negative (0 means no limit), was " + maxClients);
@@ -231,7 +237,8 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
      * Collects settings; {@link #build()} validates them into a {@link ProxyConfig}. Defaults match
      * cloudamqp/amqproxy and RabbitMQ where they have one: listen on localhost:5673, idle upstream timeout
      * 5 s, 2047 channels per upstream and per client, frame_max 131072, client heartbeat 60 s, handshake
-     * timeout 10 s, 128 MiB max message, 32 MiB queued output per client, 8 MiB per upstream, one event loop.
+     * timeout 10 s, 128 MiB max message, 32 MiB queued output per client and 512 MiB for all of them, 8 MiB per
+     * upstream, one event loop.
      */
     public static final class Builder {
         private String upstream;
@@ -250,6 +257,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private Duration shutdown = Duration.ofSeconds(5);
         private Duration maxUpstreamLifetime = Duration.ZERO;
         private int maxClients;
+        private long maxTotalClientOutputBytes = 512L * 1024 * 1024;
         private int eventLoops = 1;
         private ProxyListener listener = ProxyListener.NOOP;
         private javax.net.ssl.SSLContext upstreamSslContext;
@@ -330,6 +338,16 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         /** Output queued for one client past which the client is disconnected (it is not reading). */
         public Builder maxClientOutputBytes(long bytes) {
             this.maxClientOutputBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Output queued for all clients together (512 MiB by default) past which a client that does not keep up
+         * is disconnected, even below {@link #maxClientOutputBytes}: the bound on the proxy's memory for slow
+         * readers, however many there are.
+         */
+        public Builder maxTotalClientOutputBytes(long bytes) {
+            this.maxTotalClientOutputBytes = bytes;
             return this;
         }
 
@@ -425,7 +443,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             }
             return new ProxyConfig(Upstream.parse(upstream), listenHost, listenPort,
                     new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
-                            maxUpstreamOutputBytes, maxMessageSize, maxClients),
+                            maxUpstreamOutputBytes, maxMessageSize, maxClients, maxTotalClientOutputBytes),
                     new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown, maxUpstreamLifetime),
                     eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener,
                     safeChannelReuse);

@@ -6,6 +6,7 @@ import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.metrics.LoopMetrics;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** What every connection on one event loop shares: the loop, the configuration, metrics and the listener. */
 public final class LoopContext {
@@ -16,11 +17,15 @@ public final class LoopContext {
     public final ProxyListener listener;
     /** Client sockets open now, across all loops: what {@code maxClients} limits. */
     public final AtomicInteger clientSockets;
+    /** Output queued for slow clients, across all loops: what {@code maxTotalClientOutputBytes} limits. */
+    public final AtomicLong clientOutputQueued;
 
-    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets) {
+    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets,
+                       AtomicLong clientOutputQueued) {
         this.loop = loop;
         this.config = config;
         this.listener = listener;
         this.clientSockets = clientSockets;
+        this.clientOutputQueued = clientOutputQueued;
     }
 }

@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The running proxy: a listening socket, N event loops each with its own upstream pool, and the sessions
@@ -49,6 +50,7 @@ final class ProxyServer implements AmqProxy {
     private final Listener tls;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger clientSockets = new AtomicInteger();
+    private final AtomicLong clientOutputQueued = new AtomicLong();
     private long lastLimitWarning;
     private int nextWorker;
 
@@ -72,7 +74,7 @@ final class ProxyServer implements AmqProxy {
         SafeListener listener = new SafeListener(config.listener());
         for (int i = 0; i < config.eventLoops(); i++) {
             EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());
-            workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets)));
+            workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets, clientOutputQueued)));
         }
         plain = bind(config.listenHost(), config.listenPort(), null);
         ProxyConfig.TlsListener tlsConfig = config.tlsListener();

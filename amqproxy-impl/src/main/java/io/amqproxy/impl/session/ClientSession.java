@@ -64,6 +64,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     /** The connection that logged in for this client and waits for its vhost, if one had to be opened. */
     private UpstreamConnection held;
     private long closeDeadline;
+    /** This client's queued output as last added to the shared total. */
+    private long outputAccounted;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
 
@@ -516,6 +518,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     @Override
     protected void onClosed() {
         ctx.clientSockets.decrementAndGet();
+        accountOutput(); // the queue was dropped with the socket
         if (state == State.OPEN) {
             state = State.CLOSED;
             releaseUpstreams("client socket closed", () -> { });
@@ -526,11 +529,36 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected void afterPartialFlush() {
+        long total = accountOutput();
         if (out.size() > ctx.config.limits().maxClientOutputBytes()) {
             log.warn("client {} ({}) disconnected: it does not read and {} bytes are queued for it (limit {})",
                     remote, credentials, out.size(), ctx.config.limits().maxClientOutputBytes());
             onSocketLost("output limit exceeded");
+        } else if (total > ctx.config.limits().maxTotalClientOutputBytes()) {
+            log.warn("client {} ({}) disconnected: it does not keep up and all clients together have {} bytes queued "
+                    + "(limit {})", remote, credentials, total, ctx.config.limits().maxTotalClientOutputBytes());
+            onSocketLost("total output limit exceeded");
         }
+    }
+
+    @Override
+    protected void onDrained() {
+        if (outputAccounted != 0) {
+            accountOutput();
+        }
+    }
+
+    /**
+     * Brings this client's share of the shared output total up to date; only clients that fall behind (a
+     * partial flush) have a share, so the fast path never touches the shared counter.
+     *
+     * @return the total after the update
+     */
+    private long accountOutput() {
+        long now = isClosed() ? 0 : out.size();
+        long delta = now - outputAccounted;
+        outputAccounted = now;
+        return delta == 0 ? ctx.clientOutputQueued.get() : ctx.clientOutputQueued.addAndGet(delta);
     }
 
     /** Proxy shutdown: Connection.Close 320 to a client, or just close one still in the handshake. */

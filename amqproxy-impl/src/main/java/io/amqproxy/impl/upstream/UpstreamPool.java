@@ -62,14 +62,7 @@ public final class UpstreamPool {
                 }
             }
         }
-        UpstreamConnection c = open(login);
-        if (c == null) {
-            client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
-                    ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
-            return;
-        }
-        c.addWaiter(client);
-        c.connect();
+        openFor(login, client);
     }
 
     /**
@@ -98,6 +91,11 @@ public final class UpstreamPool {
                 }
             }
         }
+        openFor(credentials, client);
+    }
+
+    /** Opens a new connection for {@code credentials}; {@code client} hears how it ends. */
+    private void openFor(Credentials credentials, UpstreamClient client) {
         UpstreamConnection c = open(credentials);
         if (c == null) {
             client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
