@@ -33,6 +33,7 @@ final class BenchOptions {
             "  --far-delay-ms N     farbroker one-way delay added by the relay (default 25, i.e. 50 ms RTT)",
             "  --manyconns N        client connections held at once (default 500)",
             "  --proxy-loops N      event loops of the embedded proxy (default 1)",
+            "  --safe-reuse         run the proxies with safe channel reuse (keep publish-only channels open)",
             "  --run-limit-s N      a single run stops starting new work after this (default 60)",
             "  --help               this text");
 
@@ -53,6 +54,8 @@ final class BenchOptions {
     int manyConns = 500;
     int manyConnsWorkers = 8;
     int proxyLoops = 1;
+    /** Run the embedded proxies with safe channel reuse on. */
+    boolean safeReuse;
     Duration runLimit = Duration.ofSeconds(60);
     boolean help;
 
@@ -76,6 +79,10 @@ final class BenchOptions {
             }
             if (arg.equals("--no-warmup")) {
                 o.warmup = false;
+                continue;
+            }
+            if (arg.equals("--safe-reuse")) {
+                o.safeReuse = true;
                 continue;
             }
             if (i + 1 >= args.length) {

@@ -138,6 +138,7 @@ public final class Benchmark {
                     .upstream(options.upstreamUri())
                     .listen("127.0.0.1", 0)
                     .eventLoops(options.proxyLoops)
+                    .safeChannelReuse(options.safeReuse)
                     .start()) {
                 Target viaProxy = new Target(Side.PROXY, "127.0.0.1", proxy.port(), options.login);
                 Endpoints local = new Endpoints(direct, viaProxy);
@@ -163,7 +164,7 @@ public final class Benchmark {
                         s -> list.add(new ThroughputWorkload(local, s[0], s[1], limit)));
                 case "confirms" -> list.add(new ConfirmsWorkload(local, options.confirms, limit));
                 case "farbroker" -> list.add(new FarBrokerWorkload(local.direct(),
-                        Duration.ofMillis(options.farDelayMs), options.farOps, limit));
+                        Duration.ofMillis(options.farDelayMs), options.farOps, limit, options.safeReuse));
                 case "manyconns" -> list.add(new ManyConnsWorkload(local, proxy, options.manyConns,
                         options.manyConnsWorkers));
                 default -> throw new IllegalArgumentException(name);
@@ -234,7 +235,8 @@ public final class Benchmark {
             out.printf(Locale.ROOT, "JVM:     %s %s, max heap %d MiB%n", System.getProperty("java.vm.name"),
                     System.getProperty("java.runtime.version"), rt.maxMemory() / (1024 * 1024));
             out.println("broker:  " + broker);
-            out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), default settings%n", options.proxyLoops);
+            out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), %s%n", options.proxyLoops,
+                    options.safeReuse ? "safe channel reuse on" : "default settings");
             out.printf(Locale.ROOT, "runs:    %d per side, alternating direct/proxy%s; medians shown%n", options.reps,
                     options.warmup ? ", after one warm-up each" : "");
             out.println("JVM opts: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()

@@ -11,6 +11,8 @@ import java.time.Duration;
  */
 final class FarBrokerWorkload implements Workload {
 
+    private final boolean safeReuse;
+
     private final Target broker;
     private final Duration oneWayDelay;
     private final int ops;
@@ -22,7 +24,8 @@ final class FarBrokerWorkload implements Workload {
     /**
      * @param broker where the relay forwards to; its login is used by the clients
      */
-    FarBrokerWorkload(Target broker, Duration oneWayDelay, int ops, Duration limit) {
+    FarBrokerWorkload(Target broker, Duration oneWayDelay, int ops, Duration limit, boolean safeReuse) {
+        this.safeReuse = safeReuse;
         this.broker = broker;
         this.oneWayDelay = oneWayDelay;
         this.ops = ops;
@@ -59,6 +62,7 @@ final class FarBrokerWorkload implements Workload {
         farProxy = AmqProxy.builder()
                 .upstream("amqp://127.0.0.1:" + relay.port())
                 .listen("127.0.0.1", 0)
+                .safeChannelReuse(safeReuse)
                 .start();
         endpoints = new Endpoints(
                 new Target(Side.DIRECT, "127.0.0.1", relay.port(), broker.login()),
