@@ -279,6 +279,23 @@ class StandaloneProxyProcessTest {
         }
 
         @Test
+        void healthzProbesTheBrokerBeforeAnyClientCame() throws Exception {
+            int deadPort = freePort();
+            try (ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "0",
+                    "amqp://127.0.0.1:" + deadPort)) {
+                p.amqpPort(START);
+                int http = p.httpPort(START);
+                HttpResponse<String> health = get(http, "/healthz");
+                assertThat(health.statusCode()).as("no client yet, but the broker is not there").isEqualTo(503);
+                assertThat(health.body()).contains("127.0.0.1:" + deadPort).contains("unreachable");
+            }
+            try (ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "0", LocalBroker.upstream())) {
+                p.amqpPort(START);
+                assertThat(get(p.httpPort(START), "/healthz").statusCode()).as("a reachable broker").isEqualTo(200);
+            }
+        }
+
+        @Test
         void healthzNamesAnUnreachableUpstream() throws Exception {
             int deadPort = freePort();
             try (ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "0",

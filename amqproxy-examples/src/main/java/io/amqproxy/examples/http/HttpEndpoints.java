@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code GET /healthz}: {@code 200 OK} while the proxy accepts clients and nothing is known to be wrong
  *       with the broker; {@code 503} with the body {@code draining} once a graceful stop has begun, or with the
- *       reason the broker could not be reached the last time the proxy tried;</li>
+ *       reason the broker could not be reached the last time the proxy tried (or, when the proxy has no
+ *       connection to judge by, a short TCP probe of the broker, see {@link BrokerProbe});</li>
  *   <li>{@code GET /metrics}: {@link PrometheusText} of {@link AmqProxy#stats()}.</li>
  * </ul>
  *
@@ -36,6 +37,7 @@ public final class HttpEndpoints implements AutoCloseable {
     private final AmqProxy proxy;
     private final String version;
     private final String hostname;
+    private final BrokerProbe probe = new BrokerProbe();
 
     private HttpEndpoints(HttpServer server, ExecutorService executor, AmqProxy proxy, String version,
                           String hostname) {
@@ -124,7 +126,12 @@ public final class HttpEndpoints implements AutoCloseable {
         } else if (health.upstreamError() != null) {
             respond(exchange, 503, TEXT, health.upstreamError());
         } else {
-            respond(exchange, 200, TEXT, "OK");
+            String probeError = probe.check(proxy);
+            if (probeError != null) {
+                respond(exchange, 503, TEXT, probeError);
+            } else {
+                respond(exchange, 200, TEXT, "OK");
+            }
         }
     }
 
