@@ -3,7 +3,7 @@ package io.amqproxy;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
@@ -160,7 +160,7 @@ class BadClientInputTest {
             raw.openChannel(1);
             // a body frame of exactly frame_max bytes on the wire is legal
             raw.send(RawAmqpClient.publishFrames(1, q, fits, fits.length));
-            GetResponse r = Eventually.await("the frame_max-sized body reaches the queue", Duration.ofSeconds(5),
+            GetResponse r = Await.valueOrFail(Duration.ofSeconds(5), "the frame_max-sized body reaches the queue",
                     () -> getQuietly(q), x -> x != null);
             assertThat(r.getBody()).isEqualTo(fits);
 

@@ -5,7 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
@@ -130,10 +130,10 @@ class ConnectionBlockedTest {
                 while (!ra.blocked() && System.nanoTime() < deadline) {
                     pub.basicPublish("", queue, null, ("m" + published).getBytes(StandardCharsets.UTF_8));
                     published++;
-                    Eventually.awaitQuietly(Duration.ofMillis(200), ra::blocked);
+                    Await.quietly(Duration.ofMillis(200), ra::blocked);
                 }
                 assertThat(ra.blocked()).as("A (the publisher) got Connection.Blocked").isTrue();
-                Eventually.await("B (same upstream, idle) gets Connection.Blocked", Duration.ofSeconds(5), rb::blocked);
+                Await.until(Duration.ofSeconds(5), "B (same upstream, idle) gets Connection.Blocked", rb::blocked);
                 assertThat(ra.events.get(0)).startsWith("blocked:");
                 assertThat(rb.events.get(0)).as("B's first event").startsWith("blocked:");
                 assertThat(rb.events.get(0)).as("the broker's reason").isEqualTo(ra.events.get(0));
@@ -141,13 +141,12 @@ class ConnectionBlockedTest {
             } finally {
                 TestBroker.rabbitmqctl(concat("set_vm_memory_high_watermark", original));
             }
-            Eventually.await("A gets Connection.Unblocked", Duration.ofSeconds(15), ra::unblocked);
-            Eventually.await("B gets Connection.Unblocked", Duration.ofSeconds(15), rb::unblocked);
+            Await.until(Duration.ofSeconds(15), "A gets Connection.Unblocked", ra::unblocked);
+            Await.until(Duration.ofSeconds(15), "B gets Connection.Unblocked", rb::unblocked);
 
             // the publishes held back during the alarm reach the queue afterwards
             int expected = published;
-            Eventually.await("all " + expected + " messages published under the alarm reach the queue",
-                    Duration.ofSeconds(15), () -> messageCount() == expected);
+            Await.until(Duration.ofSeconds(15), "all " + expected + " messages published under the alarm reach the queue", () -> messageCount() == expected);
 
             // C never announced the capability, so it must have seen neither method
             List<RawAmqpClient.Frame> seen = new ArrayList<>();
@@ -198,7 +197,7 @@ class ConnectionBlockedTest {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (!rp.blocked() && System.nanoTime() < deadline) {
                         ch.basicPublish("", queue, null, new byte[1]);
-                        Eventually.awaitQuietly(Duration.ofMillis(200), rp::blocked);
+                        Await.quietly(Duration.ofMillis(200), rp::blocked);
                     }
                     assertThat(rp.blocked()).as("the publisher got Connection.Blocked").isTrue();
                     // the Java client blocks in basicPublish once the proxy stops reading: publish elsewhere
@@ -209,7 +208,7 @@ class ConnectionBlockedTest {
                         return null;
                     });
                     // wait until the proxy has stopped reading this client (its byte count stands still) ...
-                    Eventually.await("the proxy stops reading the held-back client", Duration.ofSeconds(15),
+                    Await.until(Duration.ofSeconds(15), "the proxy stops reading the held-back client",
                             bytesFromClientsStandStill(small, Duration.ofMillis(700)));
                     // ... then stay blocked for more than twice the client's heartbeat interval
                     Thread.sleep(3500); // the test is about time passing
@@ -220,7 +219,7 @@ class ConnectionBlockedTest {
                     TestBroker.rabbitmqctl(concat("set_vm_memory_high_watermark", original));
                 }
                 done.get(30, TimeUnit.SECONDS);
-                Eventually.await("everything published under the alarm reaches the queue", Duration.ofSeconds(20),
+                Await.until(Duration.ofSeconds(20), "everything published under the alarm reaches the queue",
                         () -> messageCount() >= messages);
                 assertThat(lost.get()).isNull();
                 assertThat(p.isOpen()).isTrue();

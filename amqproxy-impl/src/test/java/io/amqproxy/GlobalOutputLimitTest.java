@@ -2,7 +2,7 @@ package io.amqproxy;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,7 @@ class GlobalOutputLimitTest {
                 b.basicPublish("", q1, null, new byte[1]);
                 b.waitForConfirmsOrDie(5_000);
             } finally {
-                Eventually.await("the slow consumers are gone", Duration.ofSeconds(10),
+                Await.until(Duration.ofSeconds(10), "the slow consumers are gone",
                         () -> proxy.stats().clientConnections() == 0);
                 admin.queueDelete(q1);
                 admin.queueDelete(q2);

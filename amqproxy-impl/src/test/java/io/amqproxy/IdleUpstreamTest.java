@@ -3,7 +3,7 @@ package io.amqproxy;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.amqproxy.testsupport.BrokerUser;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -80,11 +80,11 @@ class IdleUpstreamTest {
             assertThat(user.upstreamPids()).as("upstream at the broker while the client is there").hasSize(1);
         }
         long leftAt = System.nanoTime();
-        Eventually.await("the proxy closes its idle upstream", Duration.ofSeconds(5),
+        Await.until(Duration.ofSeconds(5), "the proxy closes its idle upstream",
                 () -> proxy.stats().upstreamConnections() == 0);
         double seconds = (System.nanoTime() - leftAt) / 1e9;
         assertThat(seconds).as("seconds until closed; idle timeout is 1 s, so not at once").isGreaterThanOrEqualTo(0.8);
-        Eventually.await("the broker no longer lists the upstream", Duration.ofSeconds(10),
+        Await.valueOrFail(Duration.ofSeconds(10), "the broker no longer lists the upstream",
                 user::upstreamPids, List::isEmpty);
         assertThat(closures).as("closed by the proxy itself").hasSize(1).allMatch(s -> s.startsWith("200"));
 

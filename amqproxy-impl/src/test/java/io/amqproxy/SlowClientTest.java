@@ -3,7 +3,7 @@ package io.amqproxy;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -111,7 +111,7 @@ class SlowClientTest {
                     run.confirmed()).isPositive();
             assertThat(run.maxGapSeconds()).as("longest gap between B's confirmed batches (s)").isLessThan(2.0);
             assertThat(bConn.isOpen()).isTrue();
-            Eventually.await("A's consumer is gone at the broker", Duration.ofSeconds(5),
+            Await.until(Duration.ofSeconds(5), "A's consumer is gone at the broker",
                     () -> consumerCount() == 0);
             assertThat(a.awaitClosed(Duration.ofSeconds(10))).as("A's socket is closed by the proxy").isTrue();
 
@@ -122,7 +122,7 @@ class SlowClientTest {
                 Channel ch = c.createChannel();
                 ch.queuePurge(queue);
                 ch.basicPublish("", queue, null, "fresh".getBytes(StandardCharsets.UTF_8));
-                GetResponse r = Eventually.await("C gets its message back", Duration.ofSeconds(5),
+                GetResponse r = Await.valueOrFail(Duration.ofSeconds(5), "C gets its message back",
                         () -> get(ch, queue), x -> x != null);
                 assertThat(new String(r.getBody(), StandardCharsets.UTF_8)).isEqualTo("fresh");
             }
@@ -145,7 +145,7 @@ class SlowClientTest {
 
             // every message B got confirmed is back in the queue: A's deliveries were requeued, none lost
             long expected = run.confirmed();
-            Eventually.await("all " + expected + " messages ready in the queue", Duration.ofSeconds(10),
+            Await.valueOrFail(Duration.ofSeconds(10), "all " + expected + " messages ready in the queue",
                     this::readyCount, n -> n == expected);
             assertThat(consumerCount()).isZero();
         }

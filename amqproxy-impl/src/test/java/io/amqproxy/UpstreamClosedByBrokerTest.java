@@ -6,7 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.BrokerUser;
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -79,8 +79,7 @@ class UpstreamClosedByBrokerTest {
             Channel ch2 = c2.createChannel();
             ch2.basicConsume(queue, true, (tag, d) -> { }, tag -> { }); // a consumer waiting, never a hang
 
-            List<String> upstreams = Eventually.await("one upstream for this user at the broker",
-                    Duration.ofSeconds(10), user::upstreamPids, l -> l.size() == 1);
+            List<String> upstreams = Await.valueOrFail(Duration.ofSeconds(10), "one upstream for this user at the broker", user::upstreamPids, l -> l.size() == 1);
             String reason = "closed-by-amqproxy-test-" + UUID.randomUUID().toString().substring(0, 8);
 
             TestBroker.rabbitmqctl("close_connection", upstreams.get(0), reason);
@@ -99,7 +98,7 @@ class UpstreamClosedByBrokerTest {
             assertThat(seconds).as("seconds until both clients knew").isLessThan(5);
             assertThat(c1.isOpen()).isFalse();
             assertThat(c2.isOpen()).isFalse();
-            Eventually.await("the proxy counts no upstream", Duration.ofSeconds(5),
+            Await.until(Duration.ofSeconds(5), "the proxy counts no upstream",
                     () -> proxy.stats().upstreamConnections() == 0);
 
             // a new client works, on a new upstream

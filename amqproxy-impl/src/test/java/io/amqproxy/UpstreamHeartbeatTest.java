@@ -1,6 +1,6 @@
 package io.amqproxy;
 
-import io.amqproxy.testsupport.Eventually;
+import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.ScriptedBroker;
@@ -62,9 +62,9 @@ class UpstreamHeartbeatTest {
             assertThat(close.replyCode()).as("Connection.Close for a lost upstream").isEqualTo(320);
             assertThat(seconds).as("seconds from broker silence to the client's Close (heartbeat 1 s)")
                     .isBetween(1.0, 5.0);
-            Eventually.await("the proxy drops the dead upstream", Duration.ofSeconds(5),
+            Await.until(Duration.ofSeconds(5), "the proxy drops the dead upstream",
                     () -> proxy.stats().upstreamConnections() == 0);
-            Eventually.await("the proxy closes its socket to the dead broker", Duration.ofSeconds(5),
+            Await.until(Duration.ofSeconds(5), "the proxy closes its socket to the dead broker",
                     () -> !broker.peerClosedAt().isEmpty());
         }
     }

@@ -9,7 +9,6 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.CountingProxyListener;
-import io.amqproxy.testsupport.Eventually;
 import io.amqproxy.testsupport.FaultyRelay;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -217,7 +216,7 @@ class UpstreamStallTest {
         assertDirectProxyUnaffected(b, bGot, bQueue, 0);
 
         Duration restOfStall = Duration.ofMillis(Math.max(0, 3000 - (System.nanoTime() - pausedAt) / 1_000_000));
-        boolean somethingHappened = Eventually.awaitQuietly(restOfStall,
+        boolean somethingHappened = Await.quietly(restOfStall,
                 () -> !aGot.isEmpty() || a1Down.isDone() || a2Down.isDone() || aPublished.isDone());
         assertThat(somethingHappened)
                 .as("during the stall: deliveries %s, a1 closed %s, a2 closed %s, publish done %s",

@@ -46,6 +46,31 @@ public final class Await {
         }
     }
 
+    /**
+     * Polls {@code value} until it satisfies {@code accept} and returns that value; throws {@link AssertionError}
+     * naming {@code what} and the last value seen after {@code timeout}.
+     */
+    public static <T> T valueOrFail(Duration timeout, String what, Supplier<T> value, Predicate<? super T> accept) {
+        T last = value(timeout, value, accept);
+        if (!accept.test(last)) {
+            throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what
+                    + "; last value: " + last);
+        }
+        return last;
+    }
+
+    /** Polls {@code condition} for at most {@code timeout}; returns whether it came to hold. Never fails. */
+    public static boolean quietly(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            pause();
+        }
+        return true;
+    }
+
     private static void pause() {
         try {
             Thread.sleep(POLL_MILLIS);
