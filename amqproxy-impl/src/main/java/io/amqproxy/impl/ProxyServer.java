@@ -299,22 +299,17 @@ final class ProxyServer implements AmqProxy {
         if (tls != null) {
             tls.closeQuietly();
         }
-        awaitNoSessions(clientGrace);
+        awaitNone(clientGrace, w -> sessions(w).size());
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> sessions(w).forEach(ClientSession::shutdown));
         }
-        awaitNoSessions(config.timeouts().shutdown());
+        awaitNone(config.timeouts().shutdown(), w -> sessions(w).size());
         for (Worker w : workers) {
             w.ctx.loop.execute(() -> w.pool.all().forEach(u -> u.retire("proxy shutting down")));
         }
-        long upstreamDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (Worker w : workers) {
-            // retired connections leave the pool at once but keep their socket until the broker's CloseOk
-            while (System.nanoTime() < upstreamDeadline
-                    && onLoop(w, () -> w.ctx.loop.tickables().stream().filter(UpstreamConnection.class::isInstance).count()) > 0) {
-                sleepBriefly();
-            }
-        }
+        // retired connections leave the pool at once but keep their socket until the broker's CloseOk
+        awaitNone(Duration.ofSeconds(2),
+                w -> (int) w.ctx.loop.tickables().stream().filter(UpstreamConnection.class::isInstance).count());
         for (Worker w : workers) {
             w.ctx.loop.shutdown();
         }
@@ -328,16 +323,18 @@ final class ProxyServer implements AmqProxy {
         log.info("amqproxy on port {} stopped", port());
     }
 
-    private void awaitNoSessions(Duration atMost) {
+    /** Waits, at most {@code atMost} in all, until {@code count} is zero on every loop (counted on the loop). */
+    private void awaitNone(Duration atMost, java.util.function.ToIntFunction<Worker> count) {
         // elapsed time compared with the limit, so a limit of decades cannot overflow a deadline
         long start = System.nanoTime();
         long limit = atMost.compareTo(ProxyConfig.MAX_DURATION) >= 0 ? Long.MAX_VALUE : atMost.toNanos();
         for (Worker w : workers) {
-            while (System.nanoTime() - start < limit && onLoop(w, () -> sessions(w).size()) > 0) {
+            while (System.nanoTime() - start < limit && onLoop(w, () -> count.applyAsInt(w)) > 0) {
                 sleepBriefly();
             }
         }
     }
+
 
     private static List<ClientSession> sessions(Worker w) {
         List<ClientSession> sessions = new ArrayList<>();

@@ -156,6 +156,28 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     /** The socket is gone (EOF, reset, heartbeat timeout); release everything. */
     protected abstract void onSocketLost(String reason);
 
+    /**
+     * The heartbeat rule for either side: queue a heartbeat when nothing was written for half the interval,
+     * and report the peer dead when nothing was read for two intervals.
+     *
+     * @param judgeSilence whether the peer's silence counts now (not while we ourselves hold its input back)
+     * @return {@code false} if the peer missed its heartbeats
+     */
+    protected final boolean keepAlive(long now, int heartbeatSeconds, boolean judgeSilence) {
+        if (heartbeatSeconds == 0) {
+            return true;
+        }
+        long interval = java.util.concurrent.TimeUnit.SECONDS.toNanos(heartbeatSeconds);
+        if (judgeSilence && now - lastReadNanos > 2 * interval) {
+            return false;
+        }
+        if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {
+            out.heartbeat();
+            markDirty();
+        }
+        return true;
+    }
+
     /** Whether to read now; a subclass may pause itself here (backpressure) and return false. */
     protected boolean mayRead() {
         return true;

@@ -581,17 +581,11 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                 }
             }
             case OPEN -> {
-                if (heartbeatSeconds > 0) {
-                    long interval = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-                    // while we hold the client back (its broker connection is congested or blocked) its
-                    // silence is ours; RabbitMQ likewise pauses the check for a blocked connection
-                    if (!isReadPaused() && now - lastReadNanos > 2 * interval) {
-                        log.debug("client {} ({}) missed heartbeats", remote, credentials);
-                        onSocketLost("missed heartbeats");
-                    } else if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {
-                        out.heartbeat();
-                        markDirty();
-                    }
+                // while we hold the client back (its broker connection is congested or blocked) its silence
+                // is ours; RabbitMQ likewise pauses the check for a blocked connection
+                if (!keepAlive(now, heartbeatSeconds, !isReadPaused())) {
+                    log.debug("client {} ({}) missed heartbeats", remote, credentials);
+                    onSocketLost("missed heartbeats");
                 }
             }
             case CLOSE_SENT, CLOSE_RECEIVED -> {

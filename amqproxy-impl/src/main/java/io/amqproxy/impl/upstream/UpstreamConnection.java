@@ -64,6 +64,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private int frameMax;
     private int heartbeatSeconds;
     private int used;
+    /** Channels held back after a crossing close; the tick scans for expired ones only while there are any. */
+    private int quarantined;
     private int nextId = 1;
     private long idleSince;
     private long deadline;
@@ -336,6 +338,9 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (channels[ch.id()] == ch) {
             channels[ch.id()] = null;
             used--;
+            if (ch.state == UpstreamChannel.State.QUARANTINED) {
+                quarantined--;
+            }
             ctx.metrics.upstreamChannels--;
             if (used == parked.count()) {
                 idleSince = ctx.loop.now();
@@ -452,6 +457,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             }
         } else if (ch.state == UpstreamChannel.State.CLOSING) {
             ch.state = UpstreamChannel.State.QUARANTINED;
+            quarantined++;
             ch.quarantineUntil = ctx.loop.now() + QUARANTINE_NANOS;
             ch.unlink();
             ch.fireClosed();
@@ -784,23 +790,14 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private void checkHeartbeat(long now) {
-        if (heartbeatSeconds == 0) {
-            return;
-        }
-        long interval = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-        if (now - lastReadNanos > 2 * interval) {
+        if (!keepAlive(now, heartbeatSeconds, true)) {
             fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
                     "broker missed heartbeats for " + 2 * heartbeatSeconds + " s"));
-            return;
-        }
-        if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {
-            out.heartbeat();
-            markDirty();
         }
     }
 
     private void releaseQuarantined(long now) {
-        if (used == 0) {
+        if (quarantined == 0) {
             return;
         }
         for (int i = 1; i < channels.length; i++) {
