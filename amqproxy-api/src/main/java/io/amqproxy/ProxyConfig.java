@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param tlsListener an additional listener where clients connect with TLS, or {@code null} for none
  * @param safeChannelReuse keep "safe" upstream channels open when their client closes them and hand them to
  *                         the next client; see {@link Builder#safeChannelReuse(boolean)}
+ * @param separateConsumers keep consuming channels on upstream connections of their own, away from
+ *                          publishers; see {@link Builder#separateConsumers(boolean)}
  */
 public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
                           int eventLoops, ProxyListener listener, UpstreamTls upstreamTls, TlsListener tlsListener,
-                          boolean safeChannelReuse) {
+                          boolean safeChannelReuse, boolean separateConsumers) {
 
     /** The AMQP port, used when an upstream URI names none. */
     public static final int AMQP_PORT = 5672;
@@ -264,6 +266,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
         private boolean verifyUpstreamHostname = true;
         private TlsListener tlsListener;
         private boolean safeChannelReuse;
+        private boolean separateConsumers = true;
 
         Builder() {
         }
@@ -426,6 +429,20 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
             return this;
         }
 
+        /**
+         * Whether a channel that starts consuming (basic.consume or basic.get) moves to an upstream connection
+         * that carries no publishers. RabbitMQ stops reading a connection that publishes during a memory or
+         * disk alarm, acknowledgements included; clients keep their consumers on connections of their own for
+         * that reason, and pooling must not undo it. A channel moves only while nothing ties it to its first
+         * connection: no publish, confirm mode, tx, exclusive queue, get or reply outstanding; its basic.qos
+         * is replayed on the new channel. Costs one more broker connection per credentials that consume. On by
+         * default.
+         */
+        public Builder separateConsumers(boolean enabled) {
+            this.separateConsumers = enabled;
+            return this;
+        }
+
         /** Event hooks for metrics and auditing; see the threading rules on {@link ProxyListener}. */
         public Builder listener(ProxyListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -446,7 +463,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
                             maxUpstreamOutputBytes, maxMessageSize, maxClients, maxTotalClientOutputBytes),
                     new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown, maxUpstreamLifetime),
                     eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener,
-                    safeChannelReuse);
+                    safeChannelReuse, separateConsumers);
         }
 
         /**

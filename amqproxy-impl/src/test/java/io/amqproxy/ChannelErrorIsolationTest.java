@@ -59,7 +59,8 @@ class ChannelErrorIsolationTest {
     void start() {
         broker = BrokerSide.open();
         listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).listener(listener).start();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
     }
 
     @AfterEach

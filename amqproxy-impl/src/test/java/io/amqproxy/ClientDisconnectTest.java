@@ -55,7 +55,8 @@ class ClientDisconnectTest {
     void start() {
         broker = BrokerSide.open();
         listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).listener(listener).start();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
         relay = CuttableRelay.to(proxy.port());
     }
 

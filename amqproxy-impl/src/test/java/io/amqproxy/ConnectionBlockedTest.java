@@ -1,12 +1,13 @@
 package io.amqproxy;
 
-import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.BlockedRecorder;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.MemoryAlarm;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
@@ -21,15 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -43,8 +41,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConnectionBlockedTest {
-
-    private static final Pattern WATERMARK = Pattern.compile("\\{vm_memory_high_watermark,(\\{absolute,)?([^}]+)}");
 
     private AmqProxy proxy;
     private Connection direct;
@@ -74,44 +70,13 @@ class ConnectionBlockedTest {
         }
     }
 
-    /** The watermark the broker is configured with, as rabbitmqctl set_vm_memory_high_watermark takes it. */
-    private static String[] configuredWatermark() {
-        Matcher m = WATERMARK.matcher(TestBroker.rabbitmqctl("environment"));
-        if (!m.find()) {
-            return new String[] {"0.4"}; // RabbitMQ's default
-        }
-        return m.group(1) != null ? new String[] {"absolute", m.group(2).trim()} : new String[] {m.group(2).trim()};
-    }
-
-    private static final class Recorder implements BlockedListener {
-        final List<String> events = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void handleBlocked(String reason) {
-            events.add("blocked:" + reason);
-        }
-
-        @Override
-        public void handleUnblocked() {
-            events.add("unblocked");
-        }
-
-        boolean blocked() {
-            return events.stream().anyMatch(e -> e.startsWith("blocked:"));
-        }
-
-        boolean unblocked() {
-            return events.contains("unblocked");
-        }
-    }
-
     @Test
     void blockedAndUnblockedReachEveryClientOfTheUpstreamThatAnnouncedTheCapability() throws Exception {
         try (Connection a = TestBroker.viaProxy(proxy.port()).newConnection("blocked test A (publishes)");
              Connection b = TestBroker.viaProxy(proxy.port()).newConnection("blocked test B (idle)");
              RawAmqpClient c = RawAmqpClient.connect(proxy.port())) {
-            Recorder ra = new Recorder();
-            Recorder rb = new Recorder();
+            BlockedRecorder ra = new BlockedRecorder();
+            BlockedRecorder rb = new BlockedRecorder();
             a.addBlockedListener(ra);
             b.addBlockedListener(rb);
             Channel pub = a.createChannel();
@@ -121,10 +86,8 @@ class ConnectionBlockedTest {
             assertThat(proxy.stats().upstreamConnections())
                     .as("precondition: A, B and C share one upstream").isEqualTo(1);
 
-            String[] original = configuredWatermark();
             int published = 0;
-            try {
-                TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
                 // the broker blocks a connection when it publishes under an alarm; keep publishing until it does
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!ra.blocked() && System.nanoTime() < deadline) {
@@ -138,8 +101,6 @@ class ConnectionBlockedTest {
                 assertThat(rb.events.get(0)).as("B's first event").startsWith("blocked:");
                 assertThat(rb.events.get(0)).as("the broker's reason").isEqualTo(ra.events.get(0));
                 assertThat(ra.unblocked()).isFalse();
-            } finally {
-                TestBroker.rabbitmqctl(concat("set_vm_memory_high_watermark", original));
             }
             Await.until(Duration.ofSeconds(15), "A gets Connection.Unblocked", ra::unblocked);
             Await.until(Duration.ofSeconds(15), "B gets Connection.Unblocked", rb::unblocked);
@@ -184,16 +145,14 @@ class ConnectionBlockedTest {
                 AtomicReference<ShutdownSignalException> lost =
                         new AtomicReference<>();
                 p.addShutdownListener(lost::set);
-                Recorder rp = new Recorder();
+                BlockedRecorder rp = new BlockedRecorder();
                 p.addBlockedListener(rp);
                 Channel ch = p.createChannel();
                 int messages = 600; // 600 * 64 KiB: far more than the socket buffers on both sides hold
                 byte[] body = new byte[64 * 1024];
 
-                String[] original = configuredWatermark();
                 Future<?> done;
-                try {
-                    TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+                try (MemoryAlarm alarm = MemoryAlarm.raise()) {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (!rp.blocked() && System.nanoTime() < deadline) {
                         ch.basicPublish("", queue, null, new byte[1]);
@@ -215,8 +174,6 @@ class ConnectionBlockedTest {
                     assertThat(lost.get()).as("client connection lost while its upstream was blocked (cause: %s)",
                             lost.get() == null ? null : lost.get().getCause()).isNull();
                     assertThat(p.isOpen()).isTrue();
-                } finally {
-                    TestBroker.rabbitmqctl(concat("set_vm_memory_high_watermark", original));
                 }
                 done.get(30, TimeUnit.SECONDS);
                 Await.until(Duration.ofSeconds(20), "everything published under the alarm reaches the queue",
@@ -250,12 +207,5 @@ class ConnectionBlockedTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String[] concat(String first, String[] rest) {
-        String[] all = new String[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
     }
 }

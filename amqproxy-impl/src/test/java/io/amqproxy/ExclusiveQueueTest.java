@@ -54,7 +54,8 @@ class ExclusiveQueueTest {
     void start() {
         broker = BrokerSide.open();
         listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).listener(listener).start();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
     }
 
     @AfterEach

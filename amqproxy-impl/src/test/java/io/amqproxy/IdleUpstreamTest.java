@@ -48,6 +48,7 @@ class IdleUpstreamTest {
             }
         };
         proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false) // one shared broker connection is the premise here
                 .idleUpstreamTimeout(IDLE).listener(listener).start();
     }
 

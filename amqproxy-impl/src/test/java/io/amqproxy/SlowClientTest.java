@@ -41,6 +41,7 @@ class SlowClientTest {
     @BeforeEach
     void start() throws Exception {
         proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false) // one shared broker connection is the premise here
                 .maxClientOutputBytes(1024 * 1024).start();
         direct = TestBroker.direct().newConnection("slow client test direct");
         queue = "amqproxy-test-slow-" + UUID.randomUUID();

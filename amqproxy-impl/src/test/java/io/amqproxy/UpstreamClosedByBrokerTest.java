@@ -40,7 +40,8 @@ class UpstreamClosedByBrokerTest {
 
     @BeforeEach
     void start() {
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
+        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).start(); // one shared broker connection is the premise here
     }
 
     @AfterEach

@@ -54,8 +54,10 @@ class UpstreamStallTest {
         relay = FaultyRelay.to(TestBroker.port());
         relayedEvents = new CountingProxyListener();
         directEvents = new CountingProxyListener();
-        relayed = AmqProxy.builder().upstream(relay.uri()).listen("127.0.0.1", 0).listener(relayedEvents).start();
+        relayed = AmqProxy.builder().upstream(relay.uri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).listener(relayedEvents).start(); // one shared broker connection is the premise here
         direct = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false) // one shared broker connection is the premise here
                 .listener(directEvents).start();
     }
 

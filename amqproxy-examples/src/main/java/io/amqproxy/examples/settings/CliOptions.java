@@ -35,12 +35,13 @@ import java.util.Optional;
                 "Environment variables (used when the command line does not say; an empty one counts as unset):",
                 "  AMQP_URL, LISTEN_ADDRESS, LISTEN_PORT, HTTP_PORT, LOG_LEVEL, IDLE_CONNECTION_TIMEOUT,",
                 "  MAX_UPSTREAM_CHANNELS, TERM_TIMEOUT, TERM_CLIENT_CLOSE_TIMEOUT, SAFE_CHANNEL_REUSE (true/false),",
+                "  SEPARATE_CONSUMERS (true/false),",
                 "  UPSTREAM_CA, UPSTREAM_TRUSTSTORE, UPSTREAM_TRUSTSTORE_PASSWORD, VERIFY_UPSTREAM_HOSTNAME (true/false),",
                 "  LISTEN_TLS_PORT, TLS_CERT, TLS_KEY, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD",
                 "",
                 "Config file (INI, lowest precedence: config file < environment < command line):",
                 "  [main]    upstream, log_level, idle_connection_timeout, max_upstream_channels, term_timeout,",
-                "            term_client_close_timeout, safe_channel_reuse, upstream_ca, upstream_truststore,",
+                "            term_client_close_timeout, safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore,",
                 "            upstream_truststore_password, verify_upstream_hostname",
                 "  [listen]  address (or bind), port, log_level, tls_port, tls_cert, tls_key, tls_keystore,",
                 "            tls_keystore_password",
@@ -96,6 +97,11 @@ public final class CliOptions {
                     + "client with the same credentials: connect-publish-disconnect without broker round trips; such "
                     + "a client no longer hears of a late channel error")
     boolean safeChannelReuse;
+
+    @Option(names = "--no-separate-consumers",
+            description = "Let consuming channels share broker connections with publishers (by default they move "
+                    + "to connections of their own, so acks keep flowing while the broker blocks publishers)")
+    boolean noSeparateConsumers;
 
     @Option(names = "--upstream-ca", paramLabel = "FILE",
             description = "For an amqps:// upstream: trust the CA certificates of this PEM file instead of the JVM's "
@@ -211,6 +217,9 @@ public final class CliOptions {
         }
         if (safeChannelReuse) {
             put(given, Setting.SAFE_CHANNEL_REUSE, "true", "--safe-channel-reuse");
+        }
+        if (noSeparateConsumers) {
+            put(given, Setting.SEPARATE_CONSUMERS, "false", "--no-separate-consumers");
         }
         put(given, Setting.UPSTREAM_CA, upstreamCa, "--upstream-ca");
         put(given, Setting.UPSTREAM_TRUSTSTORE, upstreamTruststore, "--upstream-truststore");

@@ -23,6 +23,7 @@ enum Setting {
     TERM_TIMEOUT("TERM_TIMEOUT", "main.term_timeout"),
     TERM_CLIENT_CLOSE_TIMEOUT("TERM_CLIENT_CLOSE_TIMEOUT", "main.term_client_close_timeout"),
     SAFE_CHANNEL_REUSE("SAFE_CHANNEL_REUSE", "main.safe_channel_reuse"),
+    SEPARATE_CONSUMERS("SEPARATE_CONSUMERS", "main.separate_consumers"),
     // Trust for an amqps:// upstream; not in cloudamqp/amqproxy 3.1
     UPSTREAM_CA("UPSTREAM_CA", "main.upstream_ca"),
     UPSTREAM_TRUSTSTORE("UPSTREAM_TRUSTSTORE", "main.upstream_truststore"),

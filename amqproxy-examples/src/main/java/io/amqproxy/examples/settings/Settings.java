@@ -26,11 +26,13 @@ import java.util.Objects;
  * @param tlsListener            the TLS listener for clients, or {@code null} for none
  * @param safeChannelReuse       whether "safe" upstream channels are kept for the next client, see
  *                               {@link ProxyConfig.Builder#safeChannelReuse(boolean)}
+ * @param separateConsumers      whether consuming channels get broker connections of their own, see
+ *                               {@link ProxyConfig.Builder#separateConsumers(boolean)}
  */
 public record Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                        Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
                        Duration termClientCloseTimeout, UpstreamTrust upstreamTrust, TlsListenerSettings tlsListener,
-                       boolean safeChannelReuse) {
+                       boolean safeChannelReuse, boolean separateConsumers) {
 
     /**
      * "No limit" for {@link #termTimeout}: ten years, long enough to mean forever and short enough that adding it
@@ -60,12 +62,12 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
         Objects.requireNonNull(upstreamTrust, "upstreamTrust");
     }
 
-    /** Settings with the default upstream trust, no TLS listener and no channel reuse. */
+    /** Settings with the default upstream trust, no TLS listener, no channel reuse, consumers kept apart. */
     public Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                     Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
                     Duration termClientCloseTimeout) {
         this(upstream, listenAddress, listenPort, httpPort, logLevel, idleConnectionTimeout, maxUpstreamChannels,
-                termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false);
+                termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false, true);
     }
 
     /** A proxy builder with these settings; the SIGTERM waits map to {@code stop(termClientCloseTimeout)}. */
@@ -77,7 +79,8 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 .maxChannelsPerUpstream(maxUpstreamChannels)
                 .shutdownTimeout(termTimeout)
                 .verifyUpstreamHostname(upstreamTrust.verifyHostname())
-                .safeChannelReuse(safeChannelReuse);
+                .safeChannelReuse(safeChannelReuse)
+                .separateConsumers(separateConsumers);
         if (upstreamTrust.context() != null) {
             builder.upstreamSslContext(upstreamTrust.context());
         }
@@ -110,6 +113,7 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 + ", term client close timeout " + describe(termClientCloseTimeout)
                 + (ProxyConfig.Upstream.parse(upstream).tls() ? ", upstream " + upstreamTrust : "")
                 + ", TLS listener " + (tlsListener == null ? "none" : tlsListener)
-                + ", safe channel reuse " + (safeChannelReuse ? "on" : "off");
+                + ", safe channel reuse " + (safeChannelReuse ? "on" : "off")
+                + ", consumers on their own connections " + (separateConsumers ? "yes" : "no");
     }
 }

@@ -68,7 +68,8 @@ public final class SettingsResolver {
                 seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false),
                 TlsSettingsResolver.upstreamTrust(v, ProxyConfig.Upstream.parse(upstream).tls()),
                 TlsSettingsResolver.tlsListener(v, listenPort, httpPort),
-                bool(v.get(Setting.SAFE_CHANNEL_REUSE), false));
+                bool(v.get(Setting.SAFE_CHANNEL_REUSE), false),
+                bool(v.get(Setting.SEPARATE_CONSUMERS), true));
     }
 
     /** {@code true}, {@code false}, or their usual synonyms yes/no, on/off, 1/0, in any case. */

@@ -175,7 +175,8 @@ class SettingsResolverTest {
             assertThat(failure("-c", file, "-p", "1", URL).getMessage())
                     .isEqualTo(file + ":2: unknown key 'upstreams' in [main]; known keys: upstream, log_level, "
                             + "idle_connection_timeout, max_upstream_channels, term_timeout, term_client_close_timeout, "
-                            + "safe_channel_reuse, upstream_ca, upstream_truststore, upstream_truststore_password, "
+                            + "safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore, "
+                            + "upstream_truststore_password, "
                             + "verify_upstream_hostname");
         }
 
@@ -329,7 +330,8 @@ class SettingsResolverTest {
 
             assertThat(s).isEqualTo("upstream amqp://broker.example.com:5672, listen localhost:5673, http port 15673, "
                     + "log level info, idle connection timeout 5s, max upstream channels 65535, term timeout no limit, "
-                    + "term client close timeout 0s, TLS listener none, safe channel reuse off");
+                    + "term client close timeout 0s, TLS listener none, safe channel reuse off, "
+                    + "consumers on their own connections yes");
         }
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The TLS settings and safe channel reuse: options, environment, config keys, precedence, and their errors. */
+/** The TLS settings, safe channel reuse and consumer separation: options, environment, config keys, precedence, and their errors. */
 class TlsSettingsTest {
 
     private static final String AMQPS = "amqps://broker.example.com";
@@ -79,6 +79,19 @@ class TlsSettingsTest {
         assertThat(resolve("--safe-channel-reuse", AMQP).proxyBuilder().build().safeChannelReuse()).isTrue();
         assertThat(failure(List.of("[main]", "safe_channel_reuse = maybe"), Map.of(), AMQP))
                 .isEqualTo("amqproxy.ini:2 [main] safe_channel_reuse: expected true or false, was 'maybe'");
+    }
+
+    @Test
+    void separateConsumersIsOnUnlessASourceTurnsItOff() throws UsageException {
+        assertThat(resolve(AMQP).separateConsumers()).isTrue();
+        assertThat(resolve(AMQP).proxyBuilder().build().separateConsumers()).isTrue();
+        assertThat(resolve("--no-separate-consumers", AMQP).separateConsumers()).isFalse();
+        assertThat(resolve(List.of(), Map.of("SEPARATE_CONSUMERS", "no"), AMQP).separateConsumers()).isFalse();
+        assertThat(resolve(List.of("separate_consumers = false"), Map.of(), AMQP).separateConsumers()).isFalse();
+        // the environment overrides the file
+        assertThat(resolve(List.of("separate_consumers = off"), Map.of("SEPARATE_CONSUMERS", "true"), AMQP)
+                .separateConsumers()).isTrue();
+        assertThat(resolve("--no-separate-consumers", AMQP).proxyBuilder().build().separateConsumers()).isFalse();
     }
 
     @Test
@@ -198,12 +211,13 @@ class TlsSettingsTest {
     void settingsTextNamesTheFilesButNoPassword() throws UsageException {
         Settings s = resolve(List.of("[listen]", "tls_port = 0", "tls_keystore = " + server.keystore(),
                 "tls_keystore_password = " + TestTlsFiles.PASSWORD), Map.of(), "--upstream-ca",
-                server.cert().toString(), "--no-verify-upstream-hostname", "--safe-channel-reuse", AMQPS);
+                server.cert().toString(), "--no-verify-upstream-hostname", "--safe-channel-reuse", "--no-separate-consumers", AMQPS);
 
         assertThat(s.toString())
                 .contains("upstream trust " + server.cert() + ", host name verification OFF")
                 .contains("TLS listener port 0 with " + server.keystore())
                 .contains("safe channel reuse on")
+                .contains("consumers on their own connections no")
                 .doesNotContain(TestTlsFiles.PASSWORD);
     }
 }

@@ -15,6 +15,7 @@ public final class Methods {
 
     public static final int CONNECTION = 10;
     public static final int CHANNEL = 20;
+    public static final int EXCHANGE = 40;
     public static final int QUEUE = 50;
     public static final int BASIC = 60;
 
@@ -37,13 +38,19 @@ public final class Methods {
     public static final int CHANNEL_CLOSE = 20 << 16 | 40;
     public static final int CHANNEL_CLOSE_OK = 20 << 16 | 41;
 
+    public static final int EXCHANGE_DECLARE = 40 << 16 | 10;
+    public static final int EXCHANGE_DECLARE_OK = 40 << 16 | 11;
+
     public static final int QUEUE_DECLARE = 50 << 16 | 10;
     public static final int QUEUE_DECLARE_OK = 50 << 16 | 11;
     public static final int QUEUE_BIND = 50 << 16 | 20;
+    public static final int QUEUE_BIND_OK = 50 << 16 | 21;
     public static final int QUEUE_PURGE = 50 << 16 | 30;
     public static final int QUEUE_DELETE = 50 << 16 | 40;
     public static final int QUEUE_UNBIND = 50 << 16 | 50;
 
+    public static final int BASIC_QOS = 60 << 16 | 10;
+    public static final int BASIC_QOS_OK = 60 << 16 | 11;
     public static final int BASIC_CONSUME = 60 << 16 | 20;
     public static final int BASIC_PUBLISH = 60 << 16 | 40;
     public static final int BASIC_DELIVER = 60 << 16 | 60;

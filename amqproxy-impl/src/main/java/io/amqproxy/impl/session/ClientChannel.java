@@ -41,11 +41,15 @@ final class ClientChannel implements ChannelPeer {
     /** Safe channel reuse: nothing but plain publishes and no-ack gets happened here so far. */
     private boolean reusable;
     private int pendingGets;
+    private final ConsumerMove move;
+    /** QosOks for a basic.qos replayed after a move: the client had its answer already. */
+    private int qosOksToDrop;
 
     ClientChannel(ClientSession session, int id) {
         this.session = session;
         this.id = id;
         this.reusable = session.safeChannelReuse();
+        this.move = new ConsumerMove(session.separateConsumers());
     }
 
     int id() {
@@ -99,6 +103,13 @@ final class ClientChannel implements ChannelPeer {
         int method = FrameDecoder.methodId(buf, off);
         if (method != Methods.CHANNEL_OPEN && !admissible(method, buf, off, len)) {
             return;
+        }
+        if (method == Methods.BASIC_CONSUME || method == Methods.BASIC_GET) {
+            if (move.takeChance()) {
+                moveToConsumerConnection(buf, off, len);
+            }
+        } else if (method != Methods.CHANNEL_CLOSE && method != Methods.CHANNEL_CLOSE_OK) {
+            move.clientMethod(method, buf, off, len, session.loopReader());
         }
         UpstreamConnection up = upstream.connection();
         switch (method) {
@@ -170,6 +181,35 @@ final class ClientChannel implements ChannelPeer {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Gives this channel, about to consume, a new upstream channel on a connection that carries no publishers
+     * (see {@link ConsumerMove}) and closes the old one. Stays put when the queue is an exclusive queue of
+     * this client on the current connection (only that connection may use it), when the consume relies on
+     * the channel's last declared queue (an empty name), or when no consumer connection can be had.
+     */
+    private void moveToConsumerConnection(ByteBuffer buf, int off, int len) {
+        UpstreamConnection from = upstream.connection();
+        MethodReader r = session.loopReader().reset(buf, off, len);
+        r.u16();
+        String queue = r.shortStr();
+        if (from.isForConsumers() || queue.isEmpty() || from.exclusiveOwner(queue) != null) {
+            return;
+        }
+        UpstreamChannel moved = session.openConsumerChannel(this);
+        if (moved == null) {
+            return;
+        }
+        UpstreamChannel old = upstream;
+        old.unlink();
+        from.closeChannel(old, ReplyCodes.REPLY_SUCCESS, "channel moved to a connection for consumers");
+        upstream = moved;
+        byte[] qos = move.qos();
+        if (qos != null) {
+            moved.connection().output().frame(Frames.TYPE_METHOD, moved.id(), ByteBuffer.wrap(qos), 0, qos.length);
+            qosOksToDrop++;
+        }
     }
 
     /** The mandatory/immediate bits of a basic.publish: after ticket, exchange and routing key. */
@@ -282,6 +322,11 @@ final class ClientChannel implements ChannelPeer {
         } else {
             if (type == Frames.TYPE_METHOD) {
                 int method = FrameDecoder.methodId(buf, off);
+                if (method == Methods.BASIC_QOS_OK && qosOksToDrop > 0) {
+                    qosOksToDrop--;
+                    return;
+                }
+                move.brokerMethod(method);
                 if (reusable) {
                     if (method == Methods.BASIC_GET_OK || method == Methods.BASIC_GET_EMPTY) {
                         pendingGets--;

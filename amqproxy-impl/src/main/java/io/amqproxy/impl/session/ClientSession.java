@@ -61,6 +61,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private int heartbeatSeconds;
     private ClientChannel[] channels = new ClientChannel[8];
     private UpstreamConnection primary;
+    /** Where this client's consuming channels go, when consumers are kept apart from publishers. */
+    private UpstreamConnection consumerPrimary;
     /** The connection that logged in for this client and waits for its vhost, if one had to be opened. */
     private UpstreamConnection held;
     private long closeDeadline;
@@ -125,6 +127,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     boolean safeChannelReuse() {
         return ctx.config.safeChannelReuse();
+    }
+
+    boolean separateConsumers() {
+        return ctx.config.separateConsumers();
     }
 
     private ClientInfo info() {
@@ -406,15 +412,31 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
         channels[id] = ch;
         ctx.metrics.clientChannels++;
-        if (primary == null || !primary.isUsable()) {
+        if (primary == null || !primary.isUsable() || primary.isForConsumers()) {
             primary = up;
         }
+        attach(up);
+        ctx.loop.writer().channelOpenOk(out, id);
+        markDirty();
+    }
+
+    /** A new upstream channel for {@code ch} on a connection for consumers, or {@code null} if none can be had. */
+    UpstreamChannel openConsumerChannel(ClientChannel ch) {
+        UpstreamConnection up = pool.forConsumer(credentials, consumerPrimary);
+        UpstreamChannel uc = up == null ? null : up.openChannel(ch);
+        if (uc == null) {
+            return null;
+        }
+        consumerPrimary = up;
+        attach(up);
+        return uc;
+    }
+
+    private void attach(UpstreamConnection up) {
         if (!attached.contains(up)) {
             attached.add(up);
             up.attach(this);
         }
-        ctx.loop.writer().channelOpenOk(out, id);
-        markDirty();
     }
 
     void releaseChannel(ClientChannel ch) {
@@ -489,6 +511,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
         attached.clear();
         primary = null;
+        consumerPrimary = null;
         exclusiveGuard.deleteAll(done);
     }
 
@@ -615,6 +638,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         attached.remove(upstream);
         if (primary == upstream) {
             primary = null;
+        }
+        if (consumerPrimary == upstream) {
+            consumerPrimary = null;
         }
     }
 

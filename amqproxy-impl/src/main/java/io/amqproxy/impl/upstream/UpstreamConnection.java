@@ -49,6 +49,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private final long id;
     private final LoopContext ctx;
     private final UpstreamPool pool;
+    /** Opened for channels that consume; publishers' channels never go here (see UpstreamPool.forConsumer). */
+    private final boolean forConsumers;
     private Credentials credentials;
     private final OutputBuffer pending;
     /** Indexed by upstream channel id; grows up to channelMax + 1 as ids are used. */
@@ -76,11 +78,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private boolean blocked;
     private String blockedReason = "";
 
-    UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, Credentials credentials) throws IOException {
+    UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, Credentials credentials, boolean forConsumers)
+            throws IOException {
         super(ctx.loop, SocketChannel.open());
         this.id = id;
         this.ctx = ctx;
         this.pool = pool;
+        this.forConsumers = forConsumers;
         this.credentials = credentials;
         this.pending = new OutputBuffer(ctx.loop.pool());
         this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
@@ -179,6 +183,10 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     public int frameMax() {
         return frameMax;
+    }
+
+    public boolean isForConsumers() {
+        return forConsumers;
     }
 
     public boolean hasRoom() {
@@ -810,6 +818,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     @Override
     public String toString() {
-        return "upstream #" + id + " (" + credentials + ")";
+        return "upstream #" + id + " (" + credentials + (forConsumers ? ", consumers" : "") + ")";
     }
 }

@@ -96,7 +96,7 @@ public final class UpstreamPool {
 
     /** Opens a new connection for {@code credentials}; {@code client} hears how it ends. */
     private void openFor(Credentials credentials, UpstreamClient client) {
-        UpstreamConnection c = open(credentials);
+        UpstreamConnection c = open(credentials, false);
         if (c == null) {
             client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
                     ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
@@ -107,33 +107,46 @@ public final class UpstreamPool {
     }
 
     /**
-     * A connection with room for one more channel: {@code preferred} if it has room, else the first with
-     * room, else a new one (whose frames wait until it is open).
+     * A connection with room for one more channel of a client that has not consumed on it: {@code preferred}
+     * if it has room, else the first with room, else a new one (whose frames wait until it is open).
      *
      * @return the connection, or {@code null} if no socket could be opened
      */
     public UpstreamConnection forChannel(Credentials credentials, UpstreamConnection preferred) {
-        if (preferred != null && preferred.hasRoom()) {
+        return withRoom(credentials, preferred, false);
+    }
+
+    /**
+     * Like {@link #forChannel}, among the connections that carry consumers only. RabbitMQ stops reading a
+     * connection that publishes during a resource alarm, acknowledgements and all, so consumers sharing one
+     * with publishers would stall until the alarm clears.
+     */
+    public UpstreamConnection forConsumer(Credentials credentials, UpstreamConnection preferred) {
+        return withRoom(credentials, preferred, true);
+    }
+
+    private UpstreamConnection withRoom(Credentials credentials, UpstreamConnection preferred, boolean forConsumers) {
+        if (preferred != null && preferred.isForConsumers() == forConsumers && preferred.hasRoom()) {
             return preferred;
         }
         List<UpstreamConnection> list = byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
-                if (c.hasRoom()) {
+                if (c.isForConsumers() == forConsumers && c.hasRoom()) {
                     return c;
                 }
             }
         }
-        UpstreamConnection c = open(credentials);
+        UpstreamConnection c = open(credentials, forConsumers);
         if (c != null) {
             c.connect();
         }
         return c;
     }
 
-    private UpstreamConnection open(Credentials credentials) {
+    private UpstreamConnection open(Credentials credentials, boolean forConsumers) {
         try {
-            UpstreamConnection c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, credentials);
+            UpstreamConnection c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, credentials, forConsumers);
             byCredentials.computeIfAbsent(credentials, k -> new ArrayList<>(2)).add(c);
             return c;
         } catch (IOException e) {

@@ -1,0 +1,208 @@
+package io.amqproxy;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.AMQP;
+import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.BlockedRecorder;
+import io.amqproxy.testsupport.BrokerSide;
+import io.amqproxy.testsupport.MemoryAlarm;
+import io.amqproxy.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * During a memory alarm RabbitMQ stops reading every connection that publishes, acknowledgements included.
+ * A client that keeps its consumer on a connection of its own keeps draining; through the proxy its
+ * consumer must keep draining too, although its connection and the publisher's share one pooled broker
+ * connection until the consumer starts consuming.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ConsumersDuringAlarmTest {
+
+    private static final int MESSAGES = 300;
+    private static final int PREFETCH = 10;
+
+    private BrokerSide broker;
+    private String queue;
+
+    @BeforeEach
+    void setUp() {
+        assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to raise a memory alarm");
+        broker = BrokerSide.open();
+        queue = BrokerSide.uniqueName("alarm");
+        broker.declareQueue(queue);
+        broker.publishConfirmed(queue, MESSAGES);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (broker != null) {
+            broker.deleteQueue(queue);
+            broker.close();
+        }
+    }
+
+    @Test
+    void manualAckConsumerKeepsDrainingWhileThePublisherBesideItIsBlocked() throws Exception {
+        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
+             Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
+             Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
+            GatedConsumer gated = startGatedConsumer(consumer);
+            Await.until(Duration.ofSeconds(10), "the consumer holds its prefetch of " + PREFETCH,
+                    () -> gated.received.get() == PREFETCH);
+            assertThat(proxy.stats().upstreamConnections())
+                    .as("the consuming channel moved to a broker connection of its own").isEqualTo(2);
+
+            Channel pub = publisher.createChannel();
+            BlockedRecorder blocked = new BlockedRecorder();
+            publisher.addBlockedListener(blocked);
+            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+                publishUntilBlocked(pub, queue, blocked);
+
+                gated.open(); // now acknowledge: the acks must reach the broker during the alarm
+                Await.until(Duration.ofSeconds(20), "all " + MESSAGES + " messages consumed and acked under the alarm",
+                        () -> gated.acked.get() == MESSAGES);
+                assertThat(blocked.unblocked()).as("the alarm was still on while the consumer drained").isFalse();
+            }
+            Await.until(Duration.ofSeconds(20), "the publisher is unblocked", blocked::unblocked);
+            // what the publisher sent under the alarm arrives after it, and is consumed like the rest
+            Await.until(Duration.ofSeconds(20), "the messages published under the alarm are consumed",
+                    () -> gated.acked.get() > MESSAGES);
+            Await.until(Duration.ofSeconds(10), "nothing left in the queue", () -> broker.readyCount(queue) == 0);
+        }
+    }
+
+    @Test
+    void withoutSeparationTheConsumerStallsBehindThePublisherAsOnOneDirectConnection() throws Exception {
+        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .separateConsumers(false).start();
+             Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
+             Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
+            GatedConsumer gated = startGatedConsumer(consumer);
+            Await.until(Duration.ofSeconds(10), "the consumer holds its prefetch of " + PREFETCH,
+                    () -> gated.received.get() == PREFETCH);
+            assertThat(proxy.stats().upstreamConnections()).as("one shared broker connection").isEqualTo(1);
+
+            Channel pub = publisher.createChannel();
+            BlockedRecorder blocked = new BlockedRecorder();
+            publisher.addBlockedListener(blocked);
+            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+                publishUntilBlocked(pub, queue, blocked);
+                gated.open();
+                Thread.sleep(3000); // the claim is that nothing moves for a while
+                assertThat(gated.received.get()).as("deliveries while the shared connection is blocked")
+                        .isLessThanOrEqualTo(2 * PREFETCH);
+            }
+            Await.until(Duration.ofSeconds(30), "the consumer drains once the alarm is over",
+                    () -> gated.acked.get() >= MESSAGES);
+        }
+    }
+
+    @Test
+    void prefetchStillHoldsAfterTheMove() throws Exception {
+        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
+             Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
+            GatedConsumer gated = startGatedConsumer(consumer); // never opened: nothing is acked
+            Await.until(Duration.ofSeconds(10), "the prefetch is delivered", () -> gated.received.get() == PREFETCH);
+            Thread.sleep(500); // more would arrive now if the broker did not know the prefetch
+            assertThat(gated.received.get()).as("deliveries with basic.qos " + PREFETCH + " and no ack").isEqualTo(PREFETCH);
+            assertThat(gated.channel.isOpen()).isTrue();
+            // the client's channel still answers a synchronous method after the move
+            assertThat(gated.channel.queueDeclarePassive(queue).getConsumerCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void channelsTiedToTheirConnectionStayWhereTheyAre() throws Exception {
+        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
+             Connection client = TestBroker.viaProxy(proxy.port()).newConnection("alarm test pinned channels")) {
+            // the RPC reply pattern: a server-named exclusive queue, consumed by the empty name on its channel
+            Channel replies = client.createChannel();
+            String replyQueue = replies.queueDeclare().getQueue();
+            AtomicInteger gotReply = new AtomicInteger();
+            replies.basicConsume("", true, (tag, d) -> gotReply.incrementAndGet(), tag -> { });
+            // a channel that published before it consumes (an RPC server) is a publisher
+            Channel server = client.createChannel();
+            server.basicPublish("", queue, null, new byte[16]);
+            AtomicInteger served = new AtomicInteger();
+            server.basicConsume(queue, true, (tag, d) -> served.incrementAndGet(), tag -> { });
+            Await.until(Duration.ofSeconds(10), "the publisher-consumer gets the queue's messages",
+                    () -> served.get() == MESSAGES + 1);
+            broker.publish(replyQueue, new byte[1]);
+            Await.until(Duration.ofSeconds(10), "the reply arrives", () -> gotReply.get() == 1);
+            assertThat(proxy.stats().upstreamConnections()).as("nothing moved").isEqualTo(1);
+        }
+    }
+
+    /** A consumer set up as most applications do it (qos, declare, consume) that acks only once opened. */
+    private GatedConsumer startGatedConsumer(Connection connection) throws IOException {
+        Channel ch = connection.createChannel();
+        ch.basicQos(PREFETCH);
+        ch.queueDeclare(queue, false, false, false, null);
+        GatedConsumer c = new GatedConsumer(ch);
+        ch.basicConsume(queue, false, c);
+        return c;
+    }
+
+    private static void publishUntilBlocked(Channel pub, String queue, BlockedRecorder blocked) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!blocked.blocked() && System.nanoTime() < deadline) {
+            pub.basicPublish("", queue, null, new byte[16]);
+            Await.quietly(Duration.ofMillis(200), blocked::blocked);
+        }
+        assertThat(blocked.blocked()).as("the publisher got Connection.Blocked").isTrue();
+    }
+
+    /** Counts deliveries; holds back its acks until {@link #open()}, then acks everything at once. */
+    private static final class GatedConsumer extends DefaultConsumer {
+        final Channel channel;
+        final AtomicInteger received = new AtomicInteger();
+        final AtomicInteger acked = new AtomicInteger();
+        private final List<Long> held = new ArrayList<>();
+        private boolean open;
+
+        GatedConsumer(Channel channel) {
+            super(channel);
+            this.channel = channel;
+        }
+
+        @Override
+        public synchronized void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                                                byte[] body) throws IOException {
+            received.incrementAndGet();
+            if (open) {
+                ack(envelope.getDeliveryTag());
+            } else {
+                held.add(envelope.getDeliveryTag());
+            }
+        }
+
+        synchronized void open() throws IOException {
+            open = true;
+            for (long tag : held) {
+                ack(tag);
+            }
+            held.clear();
+        }
+
+        private void ack(long tag) throws IOException {
+            channel.basicAck(tag, false);
+            acked.incrementAndGet();
+        }
+    }
+}
