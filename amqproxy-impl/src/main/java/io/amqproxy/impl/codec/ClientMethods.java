@@ -88,7 +88,7 @@ public final class ClientMethods {
                         return false;
                     }
                     try {
-                        reader.resetRaw(buf, pos + 4, tableLen).tableBody(pos + 4 + tableLen);
+                        reader.resetRaw(buf, pos + 4, tableLen).checkTableBody(pos + 4 + tableLen);
                     } catch (MalformedFrameException e) {
                         return false;
                     }
@@ -115,16 +115,29 @@ public final class ClientMethods {
         if ((flags & 1) != 0) {
             return false; // continuation flags: basic has only 14 properties, one flag word
         }
-        // content-type, content-encoding, headers, delivery-mode, priority, correlation-id, reply-to,
-        // expiration, message-id, timestamp, type, user-id, app-id, cluster-id
-        String layout = "SSToo" + "SSSSLSSSS";
-        StringBuilder present = new StringBuilder(layout.length());
-        for (int i = 0; i < layout.length(); i++) {
-            if ((flags & (1 << (15 - i))) != 0) {
-                present.append(layout.charAt(i));
-            }
-        }
         // reuse the argument walk: it starts 4 bytes in, where a method's arguments start
-        return argumentsFit(present.toString(), buf, off + 14 - 4, len - 14 + 4, reader);
+        return argumentsFit(propertyLayout(flags), buf, off + 14 - 4, len - 14 + 4, reader);
+    }
+
+    /** The layout of the properties present for each flag word, made once per flag word seen. */
+    private static final String[] PROPERTY_LAYOUTS = new String[1 << 14];
+
+    private static String propertyLayout(int flags) {
+        int index = flags >>> 2; // the low two bits are the continuation flag (checked) and an unused one
+        String layout = PROPERTY_LAYOUTS[index];
+        if (layout == null) {
+            // content-type, content-encoding, headers, delivery-mode, priority, correlation-id, reply-to,
+            // expiration, message-id, timestamp, type, user-id, app-id, cluster-id
+            String all = "SSToo" + "SSSSLSSSS";
+            StringBuilder present = new StringBuilder(all.length());
+            for (int i = 0; i < all.length(); i++) {
+                if ((flags & (1 << (15 - i))) != 0) {
+                    present.append(all.charAt(i));
+                }
+            }
+            layout = present.toString();
+            PROPERTY_LAYOUTS[index] = layout; // a benign race between loops: both compute the same string
+        }
+        return layout;
     }
 }

@@ -137,6 +137,51 @@ public final class MethodReader {
         return map;
     }
 
+    /**
+     * Checks that table entries up to {@code limit} decode, as {@link #tableBody} would read them, without
+     * building anything: the forwarding path checks every message's headers this way.
+     *
+     * @throws MalformedFrameException if they do not
+     */
+    public void checkTableBody(int limit) {
+        int savedEnd = end;
+        end = limit;
+        while (pos < limit) {
+            skip(u8()); // the key
+            checkValue();
+        }
+        end = savedEnd;
+    }
+
+    private void checkValue() {
+        int type = u8();
+        switch (type) {
+            case 't', 'b', 'B' -> skip(1);
+            case 's', 'u' -> skip(2);
+            case 'I', 'i', 'f' -> skip(4);
+            case 'l', 'd', 'T' -> skip(8);
+            case 'D' -> skip(5);
+            case 'V' -> {
+            }
+            case 'S', 'x' -> skip(longStrLength());
+            case 'F' -> {
+                int len = longStrLength();
+                checkTableBody(pos + len);
+            }
+            case 'A' -> {
+                int len = longStrLength();
+                int limit = pos + len;
+                int savedEnd = end;
+                end = limit;
+                while (pos < limit) {
+                    checkValue();
+                }
+                end = savedEnd;
+            }
+            default -> throw new MalformedFrameException("unknown field type '" + (char) type + "'");
+        }
+    }
+
     public void skipTable() {
         long len = u32();
         need((int) Math.min(len, Integer.MAX_VALUE));
