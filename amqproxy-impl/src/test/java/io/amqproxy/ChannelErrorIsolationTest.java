@@ -4,7 +4,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -15,12 +14,11 @@ import com.rabbitmq.client.impl.Method;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
-import io.amqproxy.testsupport.CountingProxyListener;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
@@ -49,54 +47,9 @@ class ChannelErrorIsolationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<String> queues = new ArrayList<>();
-    private final List<Connection> connections = new ArrayList<>();
-    private BrokerSide broker;
-    private CountingProxyListener listener;
-    private AmqProxy proxy;
-
-    @BeforeEach
-    void start() {
-        broker = BrokerSide.open();
-        listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
-    }
-
-    @AfterEach
-    void stop() {
-        for (Connection c : connections) {
-            try {
-                if (c.isOpen()) {
-                    c.close(2_000);
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        proxy.close();
-        for (String q : queues) {
-            broker.deleteQueue(q);
-        }
-        broker.close();
-    }
-
-    private String newQueue(String what) {
-        String q = BrokerSide.uniqueName(what);
-        broker.declareQueue(q);
-        queues.add(q);
-        return q;
-    }
-
-    private Connection connect(ConnectionFactory f, String name) throws Exception {
-        Connection c = f.newConnection(name);
-        connections.add(c);
-        return c;
-    }
-
-    private Connection viaProxy(String name) throws Exception {
-        return connect(TestBroker.viaProxy(proxy.port()), name);
-    }
+    @RegisterExtension
+    // neighbours on ONE broker connection are the premise here, consumers included
+    final ProxyFixture fx = new ProxyFixture(b -> b.separateConsumers(false));
 
     /** Client B: a consumer on its own queue, fed from the broker side; counts what it receives. */
     private static final class Neighbour {
@@ -127,18 +80,19 @@ class ChannelErrorIsolationTest {
     }
 
     private void assertUpstreamUntouched() {
-        assertThat(listener.upstreamsClosed()).as("upstream closes: %s", listener.upstreamCloseReasons()).isZero();
-        assertThat(listener.upstreamsOpened()).isEqualTo(1);
-        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        assertThat(fx.listener().upstreamsClosed()).as("upstream closes: %s", fx.listener().upstreamCloseReasons())
+                .isZero();
+        assertThat(fx.listener().upstreamsOpened()).isEqualTo(1);
+        assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
     }
 
     @Test
     void notFoundOnOneChannelLeavesTheOtherChannelAndTheNeighbourAlone() throws Exception {
-        String published = newQueue("iso-pub");
-        Neighbour b = new Neighbour(viaProxy("B"), newQueue("iso-b"));
-        Connection a = viaProxy("A");
-        assertThat(proxy.stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
-        b.assertStillReceives(broker, 5, 5);
+        String published = fx.newQueue("iso-pub");
+        Neighbour b = new Neighbour(fx.viaProxy("B"), fx.newQueue("iso-b"));
+        Connection a = fx.viaProxy("A");
+        assertThat(fx.proxy().stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
+        b.assertStillReceives(fx.broker(), 5, 5);
 
         Channel failing = a.createChannel();
         Channel publishing = a.createChannel();
@@ -161,7 +115,7 @@ class ChannelErrorIsolationTest {
                 publishing.waitForConfirmsOrDie(10_000);
                 return n;
             });
-            Await.until(WAIT, "publisher to get going", () -> broker.readyCount(published) > 0);
+            Await.until(WAIT, "publisher to get going", () -> fx.broker().readyCount(published) > 0);
             String missing = BrokerSide.uniqueName("missing");
             Throwable error = catchThrowable(() -> failing.queueDeclarePassive(missing));
             failed.complete(null);
@@ -173,13 +127,13 @@ class ChannelErrorIsolationTest {
             assertThat(failing.isOpen()).isFalse();
             assertThat(publishing.isOpen()).isTrue();
             assertThat(a.isOpen()).isTrue();
-            assertThat(broker.readyCount(published)).as("every confirmed publish at the broker").isEqualTo(sent);
+            assertThat(fx.broker().readyCount(published)).as("every confirmed publish at the broker").isEqualTo(sent);
         } finally {
             exec.shutdownNow();
         }
         // A carries on with a fresh channel, and B never noticed
         assertThat(a.createChannel().queueDeclarePassive(published).getMessageCount()).isPositive();
-        b.assertStillReceives(broker, 10, 5);
+        b.assertStillReceives(fx.broker(), 10, 5);
         assertUpstreamUntouched();
     }
 
@@ -229,14 +183,14 @@ class ChannelErrorIsolationTest {
         next.basicPublish("", queue, null, "after-reopen".getBytes(StandardCharsets.UTF_8));
         next.waitForConfirmsOrDie(10_000);
         next.close();
-        int reached = broker.readyCount(queue) - 1;
-        broker.run(x -> x.queuePurge(queue));
+        int reached = fx.broker().readyCount(queue) - 1;
+        fx.broker().run(x -> x.queuePurge(queue));
         return new PipelineOutcome(close.getReplyCode(), close.getReplyText().replace(missingExchange, "X"), reached);
     }
 
     @Test
     void framesPipelinedAfterAChannelErrorAreDroppedAndHarmNobody() throws Exception {
-        String queue = newQueue("iso-pipe");
+        String queue = fx.newQueue("iso-pipe");
         PipelineOutcome atBroker;
         try (Connection direct = TestBroker.direct().newConnection("direct reference")) {
             atBroker = publishToMissingExchangeThenPipeline(direct, queue);
@@ -244,13 +198,13 @@ class ChannelErrorIsolationTest {
         assertThat(atBroker.closeCode()).isEqualTo(AMQP.NOT_FOUND);
         assertThat(atBroker.reachedQueue()).as("the broker drops frames after a channel error").isZero();
 
-        Neighbour b = new Neighbour(viaProxy("B"), newQueue("iso-pipe-b"));
-        Connection a = viaProxy("A");
+        Neighbour b = new Neighbour(fx.viaProxy("B"), fx.newQueue("iso-pipe-b"));
+        Connection a = fx.viaProxy("A");
         for (int round = 0; round < 3; round++) {
             PipelineOutcome viaProxy = publishToMissingExchangeThenPipeline(a, queue);
             assertThat(viaProxy).as("round %d", round).isEqualTo(atBroker);
             assertThat(a.isOpen()).isTrue();
-            b.assertStillReceives(broker, 3 * (round + 1), 3);
+            b.assertStillReceives(fx.broker(), 3 * (round + 1), 3);
         }
         assertUpstreamUntouched();
     }
@@ -299,12 +253,12 @@ class ChannelErrorIsolationTest {
         }
         assertThat(atBroker).as("the broker's answers").allMatch(o -> o.startsWith("channel error 404 NOT_FOUND"));
 
-        Neighbour b = new Neighbour(viaProxy("B"), newQueue("iso-cross-b"));
-        Connection a = viaProxy("A");
+        Neighbour b = new Neighbour(fx.viaProxy("B"), fx.newQueue("iso-cross-b"));
+        Connection a = fx.viaProxy("A");
         List<String> viaProxy = publishToMissingExchangeAndClose(a, 30);
         assertThat(viaProxy).isEqualTo(atBroker);
         assertThat(a.isOpen()).isTrue();
-        b.assertStillReceives(broker, 3, 3);
+        b.assertStillReceives(fx.broker(), 3, 3);
         assertUpstreamUntouched();
     }
 
@@ -342,22 +296,21 @@ class ChannelErrorIsolationTest {
     }
 
     private void assertProtocolErrorClosesOnlyThatClient(Offence offence) throws Exception {
-        Connection direct = TestBroker.direct().newConnection("direct reference");
-        connections.add(direct);
+        Connection direct = fx.connect(TestBroker.direct(), "direct reference");
         offence.commit(direct);
         AMQP.Connection.Close atBroker = awaitConnectionClose(direct);
-        Neighbour b = new Neighbour(viaProxy("B"), newQueue("iso-proto-b"));
-        Connection a = viaProxy("A");
-        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        Neighbour b = new Neighbour(fx.viaProxy("B"), fx.newQueue("iso-proto-b"));
+        Connection a = fx.viaProxy("A");
+        assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
         offence.commit(a);
         AMQP.Connection.Close viaProxy = awaitConnectionClose(a);
         assertThat(viaProxy.getReplyCode()).as("proxy said %s, broker said %s", viaProxy.getReplyText(),
                 atBroker.getReplyText()).isEqualTo(atBroker.getReplyCode());
         assertThat(viaProxy.getReplyText()).startsWith(atBroker.getReplyText().split(" ")[0]);
-        b.assertStillReceives(broker, 5, 5);
+        b.assertStillReceives(fx.broker(), 5, 5);
         assertUpstreamUntouched();
         // the next client on the same credentials is served as usual
-        try (Connection c = TestBroker.viaProxy(proxy.port()).newConnection()) {
+        try (Connection c = TestBroker.viaProxy(fx.proxy().port()).newConnection()) {
             assertThat(c.createChannel().queueDeclarePassive(b.queue).getConsumerCount()).isEqualTo(1);
         }
     }

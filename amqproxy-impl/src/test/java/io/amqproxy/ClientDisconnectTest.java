@@ -7,14 +7,14 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Await;
-import io.amqproxy.testsupport.BrokerSide;
-import io.amqproxy.testsupport.CountingProxyListener;
-import io.amqproxy.testsupport.CuttableRelay;
+import io.amqproxy.testsupport.FaultyRelay;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Behaviour 6, a client that goes away (Connection.Close, FIN, RST as after kill -9) gets its upstream channels
  * closed exactly once: its unacked deliveries are back in the queue at once and its consumers are gone, as the
  * broker reports; the shared upstream and the neighbour on it carry on. A client that dies in the middle of a
- * publish leaves no partial message. Abrupt ends go through a {@link CuttableRelay} between client and proxy.
+ * publish leaves no partial message. Abrupt ends go through a {@link FaultyRelay} between client and proxy.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ClientDisconnectTest {
@@ -44,52 +44,23 @@ class ClientDisconnectTest {
         CONNECTION_CLOSE, FIN, RESET
     }
 
-    private final List<String> queues = new ArrayList<>();
-    private final List<Connection> connections = new ArrayList<>();
-    private BrokerSide broker;
-    private CountingProxyListener listener;
-    private AmqProxy proxy;
-    private CuttableRelay relay;
+    @RegisterExtension
+    // neighbours on ONE broker connection are the premise here, consumers included
+    final ProxyFixture fx = new ProxyFixture(b -> b.separateConsumers(false));
+    private FaultyRelay relay;
 
     @BeforeEach
-    void start() {
-        broker = BrokerSide.open();
-        listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
-        relay = CuttableRelay.to(proxy.port());
+    void startRelay() {
+        relay = FaultyRelay.to(fx.proxy().port());
     }
 
     @AfterEach
-    void stop() {
-        for (Connection c : connections) {
-            c.abort(2_000);
-        }
+    void stopRelay() {
         relay.close();
-        proxy.close();
-        for (String q : queues) {
-            broker.deleteQueue(q);
-        }
-        broker.close();
-    }
-
-    private String newQueue(String what) {
-        String q = BrokerSide.uniqueName(what);
-        broker.declareQueue(q);
-        queues.add(q);
-        return q;
     }
 
     private Connection connectThroughRelay(String name) throws Exception {
-        Connection c = TestBroker.viaProxy(relay.port()).newConnection(name);
-        connections.add(c);
-        return c;
-    }
-
-    private Connection connectToProxy(String name) throws Exception {
-        Connection c = TestBroker.viaProxy(proxy.port()).newConnection(name);
-        connections.add(c);
-        return c;
+        return fx.connect(TestBroker.viaProxy(relay.port()), name);
     }
 
     /** Starts a manual-ack consumer with the given prefetch; returns the count of deliveries it got. */
@@ -107,7 +78,7 @@ class ClientDisconnectTest {
 
     /** Client B, straight to the proxy (same credentials, same upstream): a consumer that must never notice. */
     private AtomicInteger neighbourConsuming(String queue) throws Exception {
-        Channel ch = connectToProxy("B").createChannel();
+        Channel ch = fx.viaProxy("B").createChannel();
         AtomicInteger received = new AtomicInteger();
         ch.basicConsume(queue, true, new DefaultConsumer(ch) {
             @Override
@@ -121,25 +92,26 @@ class ClientDisconnectTest {
     private void leave(Departure how, Connection a) throws Exception {
         switch (how) {
             case CONNECTION_CLOSE -> a.close(5_000);
-            case FIN -> relay.cutWithFin();
-            case RESET -> relay.cutWithReset();
+            case FIN -> relay.fin();
+            case RESET -> relay.reset();
         }
     }
 
     private void assertUpstreamUntouched() {
-        assertThat(listener.upstreamsClosed()).as("upstream closes: %s", listener.upstreamCloseReasons()).isZero();
-        assertThat(listener.upstreamsOpened()).isEqualTo(1);
-        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        assertThat(fx.listener().upstreamsClosed()).as("upstream closes: %s", fx.listener().upstreamCloseReasons())
+                .isZero();
+        assertThat(fx.listener().upstreamsOpened()).isEqualTo(1);
+        assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
     }
 
     @ParameterizedTest
     @EnumSource(Departure.class)
     void unackedDeliveriesAreRequeuedAndConsumersCancelledWhenTheClientGoes(Departure how) throws Exception {
-        String first = newQueue("gone-1");
-        String second = newQueue("gone-2");
-        String neighbourQueue = newQueue("gone-b");
-        broker.publishConfirmed(first, 20);
-        broker.publishConfirmed(second, 20);
+        String first = fx.newQueue("gone-1");
+        String second = fx.newQueue("gone-2");
+        String neighbourQueue = fx.newQueue("gone-b");
+        fx.broker().publishConfirmed(first, 20);
+        fx.broker().publishConfirmed(second, 20);
         AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
 
         Connection a = connectThroughRelay("A");
@@ -147,25 +119,25 @@ class ClientDisconnectTest {
         AtomicInteger secondDeliveries = holdUnacked(a.createChannel(), second, 3);
         a.createChannel(); // an idle channel, which must be closed too
         Await.until(WAIT, "A to hold its prefetch", () -> firstDeliveries.get() == 5 && secondDeliveries.get() == 3);
-        assertThat(Await.value(WAIT, () -> broker.readyCount(first), n -> n == 15)).isEqualTo(15);
-        assertThat(Await.value(WAIT, () -> broker.readyCount(second), n -> n == 17)).isEqualTo(17);
-        assertThat(broker.consumerCount(first)).isEqualTo(1);
-        assertThat(proxy.stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
-        assertThat(Await.value(WAIT, () -> proxy.stats().upstreamChannels(), n -> n == 4))
+        assertThat(Await.value(WAIT, () -> fx.broker().readyCount(first), n -> n == 15)).isEqualTo(15);
+        assertThat(Await.value(WAIT, () -> fx.broker().readyCount(second), n -> n == 17)).isEqualTo(17);
+        assertThat(fx.broker().consumerCount(first)).isEqualTo(1);
+        assertThat(fx.proxy().stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
+        assertThat(Await.value(WAIT, () -> fx.proxy().stats().upstreamChannels(), n -> n == 4))
                 .as("B's channel and A's three").isEqualTo(4);
 
         leave(how, a);
 
         Await.until(REQUEUE_DEADLINE, "unacked deliveries requeued and consumers gone at the broker",
-                () -> broker.readyCount(first) == 20 && broker.consumerCount(first) == 0
-                        && broker.readyCount(second) == 20 && broker.consumerCount(second) == 0);
-        Await.until(WAIT, "the proxy to drop A's channels", () -> proxy.stats().upstreamChannels() == 1
-                && proxy.stats().clientChannels() == 1 && proxy.stats().clientConnections() == 1);
+                () -> fx.broker().readyCount(first) == 20 && fx.broker().consumerCount(first) == 0
+                        && fx.broker().readyCount(second) == 20 && fx.broker().consumerCount(second) == 0);
+        Await.until(WAIT, "the proxy to drop A's channels", () -> fx.proxy().stats().upstreamChannels() == 1
+                && fx.proxy().stats().clientChannels() == 1 && fx.proxy().stats().clientConnections() == 1);
 
-        broker.publishConfirmed(neighbourQueue, 10);
+        fx.broker().publishConfirmed(neighbourQueue, 10);
         Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 10);
         assertUpstreamUntouched();
-        assertThat(broker.consumerCount(neighbourQueue)).isEqualTo(1);
+        assertThat(fx.broker().consumerCount(neighbourQueue)).isEqualTo(1);
     }
 
     @ParameterizedTest
@@ -173,9 +145,9 @@ class ClientDisconnectTest {
     void deliveriesInFlightWhenAClientGoesAreAllRequeued(Departure how) throws Exception {
         // no prefetch limit: the broker floods the upstream channel while the client goes away, so deliveries
         // are still arriving for a channel the proxy is closing
-        String queue = newQueue("flood");
-        String neighbourQueue = newQueue("flood-b");
-        broker.publishConfirmed(queue, 3000);
+        String queue = fx.newQueue("flood");
+        String neighbourQueue = fx.newQueue("flood-b");
+        fx.broker().publishConfirmed(queue, 3000);
         AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
         Connection a = connectThroughRelay("A");
         AtomicInteger got = holdUnacked(a.createChannel(), queue, 0);
@@ -183,11 +155,11 @@ class ClientDisconnectTest {
 
         leave(how, a);
 
-        int ready = Await.value(REQUEUE_DEADLINE, () -> broker.readyCount(queue), n -> n == 3000);
+        int ready = Await.value(REQUEUE_DEADLINE, () -> fx.broker().readyCount(queue), n -> n == 3000);
         assertThat(ready).as("every message back in the queue (A had received %d)", got.get()).isEqualTo(3000);
-        assertThat(broker.consumerCount(queue)).isZero();
-        Await.until(WAIT, "the proxy to drop A's channel", () -> proxy.stats().upstreamChannels() == 1);
-        broker.publishConfirmed(neighbourQueue, 5);
+        assertThat(fx.broker().consumerCount(queue)).isZero();
+        Await.until(WAIT, "the proxy to drop A's channel", () -> fx.proxy().stats().upstreamChannels() == 1);
+        fx.broker().publishConfirmed(neighbourQueue, 5);
         Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 5);
         assertUpstreamUntouched();
     }
@@ -195,14 +167,14 @@ class ClientDisconnectTest {
     @ParameterizedTest
     @EnumSource(value = Departure.class, names = {"FIN", "RESET"})
     void aClientDyingInTheMiddleOfAPublishLeavesNoPartialMessage(Departure how) throws Exception {
-        String queue = newQueue("half");
-        Connection b = connectToProxy("B");
+        String queue = fx.newQueue("half");
+        Connection b = fx.viaProxy("B");
         Channel bChannel = b.createChannel();
         bChannel.confirmSelect();
 
         Connection a = connectThroughRelay("A");
         Channel aChannel = a.createChannel();
-        Await.until(WAIT, "A's channel at the proxy", () -> proxy.stats().upstreamChannels() == 2);
+        Await.until(WAIT, "A's channel at the proxy", () -> fx.proxy().stats().upstreamChannels() == 2);
         byte[] big = new byte[1024 * 1024];
         // method + header + the first two body frames get through, then the client is gone
         if (how == Departure.RESET) {
@@ -215,29 +187,29 @@ class ClientDisconnectTest {
         } catch (Exception expected) {
             // the socket went away under the client's feet
         }
-        Await.until(WAIT, "the proxy to see A gone", () -> proxy.stats().clientConnections() == 1
-                && proxy.stats().upstreamChannels() == 1);
+        Await.until(WAIT, "the proxy to see A gone", () -> fx.proxy().stats().clientConnections() == 1
+                && fx.proxy().stats().upstreamChannels() == 1);
         assertThat(relay.bytesFromClients()).as("A got part of the message out").isGreaterThan(200_000);
 
         // B, on the same upstream, publishes after the wreck
         bChannel.basicPublish("", queue, null, "from B".getBytes(StandardCharsets.UTF_8));
         bChannel.waitForConfirmsOrDie(10_000);
         assertThat(bChannel.isOpen()).isTrue();
-        assertThat(broker.readyCount(queue)).as("only B's message, no partial one").isEqualTo(1);
-        GetResponse only = broker.get(queue);
+        assertThat(fx.broker().readyCount(queue)).as("only B's message, no partial one").isEqualTo(1);
+        GetResponse only = fx.broker().get(queue);
         assertThat(new String(only.getBody(), StandardCharsets.UTF_8)).isEqualTo("from B");
         assertUpstreamUntouched();
-        assertThat(proxy.stats().messagesPublished()).as("complete messages forwarded").isEqualTo(1);
+        assertThat(fx.proxy().stats().messagesPublished()).as("complete messages forwarded").isEqualTo(1);
     }
 
     @Test
     void channelsOfAClosedClientAreNotClosedTwice() throws Exception {
         // a client that closes its channels itself and then the connection: each upstream channel gets one Close;
         // a second Close for a freed channel id would make the broker close the whole shared upstream (504)
-        String neighbourQueue = newQueue("twice-b");
+        String neighbourQueue = fx.newQueue("twice-b");
         AtomicInteger neighbourGot = neighbourConsuming(neighbourQueue);
         for (int round = 0; round < 5; round++) {
-            Connection a = connectToProxy("A" + round);
+            Connection a = fx.viaProxy("A" + round);
             List<Channel> chans = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 chans.add(a.createChannel());
@@ -246,8 +218,8 @@ class ClientDisconnectTest {
             chans.get(2).close();
             a.close(5_000);
         }
-        Await.until(WAIT, "only B's channel left", () -> proxy.stats().upstreamChannels() == 1);
-        broker.publishConfirmed(neighbourQueue, 3);
+        Await.until(WAIT, "only B's channel left", () -> fx.proxy().stats().upstreamChannels() == 1);
+        fx.broker().publishConfirmed(neighbourQueue, 3);
         Await.until(WAIT, "B to keep receiving", () -> neighbourGot.get() == 3);
         assertUpstreamUntouched();
     }

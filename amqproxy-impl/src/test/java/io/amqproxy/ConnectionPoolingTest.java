@@ -7,12 +7,13 @@ import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.CountingProxyListener;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.ScratchBrokerUser;
-import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,33 +37,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 45, unit = TimeUnit.SECONDS)
 class ConnectionPoolingTest {
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b
+            // long enough that an idle gap between clients never closes the pooled upstream in this test
+            .idleUpstreamTimeout(Duration.ofSeconds(30)));
+
     private static ScratchBrokerUser user;
-    private static BrokerSide broker;
 
     @BeforeAll
     static void createUser() {
         user = ScratchBrokerUser.create("pooling");
-        broker = BrokerSide.open();
     }
 
     @AfterAll
     static void deleteUser() {
-        if (broker != null) {
-            broker.close();
-        }
         if (user != null) {
             user.close();
         }
-    }
-
-    private static AmqProxy startProxy(CountingProxyListener listener) {
-        return AmqProxy.builder()
-                .upstream(TestBroker.upstreamUri())
-                .listen("127.0.0.1", 0)
-                // long enough that an idle gap between clients never closes the pooled upstream in this test
-                .idleUpstreamTimeout(Duration.ofSeconds(30))
-                .listener(listener)
-                .start();
     }
 
     private static void connectPublishDisconnect(ConnectionFactory f, String queue, String body) throws Exception {
@@ -73,49 +64,47 @@ class ConnectionPoolingTest {
 
     @Test
     void twoHundredSequentialClientsAreServedByOneUpstreamConnection() throws Exception {
-        String queue = BrokerSide.uniqueName("pool-seq");
-        broker.declareQueue(queue);
-        CountingProxyListener listener = new CountingProxyListener();
-        try (AmqProxy proxy = startProxy(listener)) {
-            ConnectionFactory f = user.viaProxy(proxy.port());
-            for (int i = 0; i < 200; i++) {
-                connectPublishDisconnect(f, queue, "msg-" + i);
-            }
-
-            int ready = Await.value(Duration.ofSeconds(10), () -> broker.readyCount(queue), n -> n >= 200);
-            assertThat(ready).as("messages at the broker").isEqualTo(200);
-            assertThat(listener.clientsConnected()).as("clients that completed the handshake").isEqualTo(200);
-            assertThat(listener.upstreamsOpened()).as("upstream connections opened for 200 clients").isEqualTo(1);
-            assertThat(listener.upstreamsClosed()).as("upstream connections closed meanwhile").isZero();
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
-            assertThat(user.brokerConnections()).as("this user's connections at the broker").isEqualTo(1);
-
-            Set<String> bodies = new HashSet<>();
-            for (int i = 0; i < 200; i++) {
-                GetResponse r = broker.get(queue);
-                assertThat(r).as("message %d at the broker", i).isNotNull();
-                bodies.add(new String(r.getBody(), StandardCharsets.UTF_8));
-            }
-            Set<String> expected = new HashSet<>();
-            for (int i = 0; i < 200; i++) {
-                expected.add("msg-" + i);
-            }
-            assertThat(bodies).isEqualTo(expected);
-
-            Await.until(Duration.ofSeconds(5), "client channels and connections back to 0",
-                    () -> proxy.stats().clientConnections() == 0 && proxy.stats().upstreamChannels() == 0);
-        } finally {
-            broker.deleteQueue(queue);
+        BrokerSide broker = fx.broker();
+        String queue = fx.newQueue("pool-seq");
+        CountingProxyListener listener = fx.listener();
+        AmqProxy proxy = fx.proxy();
+        ConnectionFactory f = user.viaProxy(proxy.port());
+        for (int i = 0; i < 200; i++) {
+            connectPublishDisconnect(f, queue, "msg-" + i);
         }
+
+        int ready = Await.value(Duration.ofSeconds(10), () -> broker.readyCount(queue), n -> n >= 200);
+        assertThat(ready).as("messages at the broker").isEqualTo(200);
+        assertThat(listener.clientsConnected()).as("clients that completed the handshake").isEqualTo(200);
+        assertThat(listener.upstreamsOpened()).as("upstream connections opened for 200 clients").isEqualTo(1);
+        assertThat(listener.upstreamsClosed()).as("upstream connections closed meanwhile").isZero();
+        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        assertThat(user.brokerConnections()).as("this user's connections at the broker").isEqualTo(1);
+
+        Set<String> bodies = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            GetResponse r = broker.get(queue);
+            assertThat(r).as("message %d at the broker", i).isNotNull();
+            bodies.add(new String(r.getBody(), StandardCharsets.UTF_8));
+        }
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            expected.add("msg-" + i);
+        }
+        assertThat(bodies).isEqualTo(expected);
+
+        Await.until(Duration.ofSeconds(5), "client channels and connections back to 0",
+                () -> proxy.stats().clientConnections() == 0 && proxy.stats().upstreamChannels() == 0);
     }
 
     @Test
     void hundredConcurrentClientsNeedOnlyAHandfulOfUpstreams() throws Exception {
-        String queue = BrokerSide.uniqueName("pool-conc");
-        broker.declareQueue(queue);
-        CountingProxyListener listener = new CountingProxyListener();
+        BrokerSide broker = fx.broker();
+        String queue = fx.newQueue("pool-conc");
+        CountingProxyListener listener = fx.listener();
+        AmqProxy proxy = fx.proxy();
         ExecutorService pool = Executors.newFixedThreadPool(20);
-        try (AmqProxy proxy = startProxy(listener)) {
+        try {
             ConnectionFactory f = user.viaProxy(proxy.port());
             List<Future<?>> results = new ArrayList<>();
             for (int t = 0; t < 20; t++) {
@@ -140,7 +129,6 @@ class ConnectionPoolingTest {
             assertThat(user.brokerConnections()).as("this user's connections at the broker").isBetween(1L, 3L);
         } finally {
             pool.shutdownNow();
-            broker.deleteQueue(queue);
         }
     }
 }

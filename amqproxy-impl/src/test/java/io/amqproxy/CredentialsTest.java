@@ -11,6 +11,7 @@ import io.amqproxy.testsupport.AmqPlainSaslConfig;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.CountingProxyListener;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RabbitmqctlBatch;
 import io.amqproxy.testsupport.ScratchBrokerUser;
 import io.amqproxy.testsupport.TestBroker;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -51,6 +53,11 @@ class CredentialsTest {
         }
     }
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b
+            // refused clients have nothing to say at shutdown; keeps the class well under a minute
+            .shutdownTimeout(Duration.ofMillis(300)));
+
     private static ScratchBrokerUser user;
     private static String vhostWithoutPermission;
     private static String restrictedVhost;
@@ -76,16 +83,6 @@ class CredentialsTest {
             RabbitmqctlBatch.runAllQuietly(user.deleteCommand(), cmd("delete_vhost", vhostWithoutPermission),
                     cmd("delete_vhost", restrictedVhost));
         }
-    }
-
-    private static AmqProxy startProxy(CountingProxyListener listener) {
-        return AmqProxy.builder()
-                .upstream(TestBroker.upstreamUri())
-                .listen("127.0.0.1", 0)
-                // refused clients have nothing to say at shutdown; keeps the class well under a minute
-                .shutdownTimeout(Duration.ofMillis(300))
-                .listener(listener)
-                .start();
     }
 
     private static ConnectionFactory login(ConnectionFactory f, Mechanism mechanism, String username, String password,
@@ -163,47 +160,40 @@ class CredentialsTest {
     @ParameterizedTest
     @EnumSource(Mechanism.class)
     void rightLoginIsAcceptedAndUsesTheClientsOwnUser(Mechanism m) throws Exception {
-        CountingProxyListener listener = new CountingProxyListener();
         String queue = BrokerSide.uniqueName("creds-ok");
-        try (BrokerSide broker = BrokerSide.open()) {
-            try (AmqProxy proxy = startProxy(listener);
-                 Connection c = proxied(proxy, m, user.name(), user.password(), "/").newConnection()) {
-                Channel ch = c.createChannel();
-                ch.queueDeclare(queue, false, false, false, null);
-                assertThat(broker.queueExists(queue)).isTrue();
-                assertThat(listener.clientsConnected()).isEqualTo(1);
-                // the upstream logged in as the client's user, not as some proxy account
-                assertThat(user.brokerConnections()).isEqualTo(1);
-            } finally {
-                broker.deleteQueue(queue);
-            }
+        fx.deleteAfter(queue);
+        AmqProxy proxy = fx.proxy();
+        try (Connection c = proxied(proxy, m, user.name(), user.password(), "/").newConnection()) {
+            Channel ch = c.createChannel();
+            ch.queueDeclare(queue, false, false, false, null);
+            assertThat(fx.broker().queueExists(queue)).isTrue();
+            assertThat(fx.listener().clientsConnected()).isEqualTo(1);
+            // the upstream logged in as the client's user, not as some proxy account
+            assertThat(user.brokerConnections()).isEqualTo(1);
         }
     }
 
     @ParameterizedTest
     @EnumSource(Mechanism.class)
     void wrongPasswordIsRefusedWithAccessRefused(Mechanism m) {
-        CountingProxyListener listener = new CountingProxyListener();
         String wrong = "not-" + user.password();
-        try (AmqProxy proxy = startProxy(listener)) {
-            Throwable direct = refusal(direct(m, user.name(), wrong, "/"));
-            Throwable viaProxy = refusal(proxied(proxy, m, user.name(), wrong, "/"));
-            assertAccessRefused(viaProxy, direct, m, wrong);
-            assertThat(proxy.stats().refusedLogins()).isEqualTo(1);
-            assertThat(proxy.stats().clientConnections()).isZero();
-            assertThat(listener.refusals()).singleElement().asString().contains("403").doesNotContain(wrong);
-        }
+        AmqProxy proxy = fx.proxy();
+        Throwable direct = refusal(direct(m, user.name(), wrong, "/"));
+        Throwable viaProxy = refusal(proxied(proxy, m, user.name(), wrong, "/"));
+        assertAccessRefused(viaProxy, direct, m, wrong);
+        assertThat(proxy.stats().refusedLogins()).isEqualTo(1);
+        assertThat(proxy.stats().clientConnections()).isZero();
+        assertThat(fx.listener().refusals()).singleElement().asString().contains("403").doesNotContain(wrong);
     }
 
     @ParameterizedTest
     @EnumSource(Mechanism.class)
     void unknownUserIsRefusedWithAccessRefused(Mechanism m) {
         String nobody = "amqproxy-it-nobody-" + UUID.randomUUID().toString().substring(0, 8);
-        try (AmqProxy proxy = startProxy(new CountingProxyListener())) {
-            Throwable direct = refusal(direct(m, nobody, "whatever-pw", "/"));
-            Throwable viaProxy = refusal(proxied(proxy, m, nobody, "whatever-pw", "/"));
-            assertAccessRefused(viaProxy, direct, m, "whatever-pw");
-        }
+        AmqProxy proxy = fx.proxy();
+        Throwable direct = refusal(direct(m, nobody, "whatever-pw", "/"));
+        Throwable viaProxy = refusal(proxied(proxy, m, nobody, "whatever-pw", "/"));
+        assertAccessRefused(viaProxy, direct, m, "whatever-pw");
     }
 
     @ParameterizedTest
@@ -211,46 +201,42 @@ class CredentialsTest {
     void wrongPasswordIsRefusedAtLoginLikeTheBrokerDoes(Mechanism m) {
         // RabbitMQ answers a bad login with Connection.Close 403 instead of Connection.Tune, which is how clients
         // tell an authentication failure from other errors (the Java client: AuthenticationFailureException)
-        try (AmqProxy proxy = startProxy(new CountingProxyListener())) {
-            Throwable direct = refusal(direct(m, user.name(), "wrong", "/"));
-            Throwable viaProxy = refusal(proxied(proxy, m, user.name(), "wrong", "/"));
-            assertThat(direct).isInstanceOf(AuthenticationFailureException.class);
-            assertThat(viaProxy).as("the proxy's answer (%s)", AmqpErrors.describe(viaProxy))
-                    .isInstanceOf(AuthenticationFailureException.class);
-        }
+        AmqProxy proxy = fx.proxy();
+        Throwable direct = refusal(direct(m, user.name(), "wrong", "/"));
+        Throwable viaProxy = refusal(proxied(proxy, m, user.name(), "wrong", "/"));
+        assertThat(direct).isInstanceOf(AuthenticationFailureException.class);
+        assertThat(viaProxy).as("the proxy's answer (%s)", AmqpErrors.describe(viaProxy))
+                .isInstanceOf(AuthenticationFailureException.class);
     }
 
     @Test
     void missingVhostIsRefusedWithNotAllowed() {
-        try (AmqProxy proxy = startProxy(new CountingProxyListener())) {
-            Throwable direct = refusal(direct(Mechanism.PLAIN, user.name(), user.password(), missingVhost));
-            Throwable viaProxy = refusal(proxied(proxy, Mechanism.PLAIN, user.name(), user.password(), missingVhost));
-            assertNotAllowed(viaProxy, direct);
-            assertThat(AmqpErrors.replyText(viaProxy)).isEqualTo("NOT_ALLOWED - vhost " + missingVhost + " not found");
-        }
+        AmqProxy proxy = fx.proxy();
+        Throwable direct = refusal(direct(Mechanism.PLAIN, user.name(), user.password(), missingVhost));
+        Throwable viaProxy = refusal(proxied(proxy, Mechanism.PLAIN, user.name(), user.password(), missingVhost));
+        assertNotAllowed(viaProxy, direct);
+        assertThat(AmqpErrors.replyText(viaProxy)).isEqualTo("NOT_ALLOWED - vhost " + missingVhost + " not found");
     }
 
     @ParameterizedTest
     @EnumSource(Mechanism.class)
     void vhostWithoutPermissionIsRefusedWithNotAllowed(Mechanism m) {
-        try (AmqProxy proxy = startProxy(new CountingProxyListener())) {
-            Throwable direct = refusal(direct(m, user.name(), user.password(), vhostWithoutPermission));
-            Throwable viaProxy = refusal(proxied(proxy, m, user.name(), user.password(), vhostWithoutPermission));
-            assertNotAllowed(viaProxy, direct);
-            assertThat(AmqpErrors.replyText(viaProxy)).isEqualTo("NOT_ALLOWED - access to vhost '"
-                    + vhostWithoutPermission + "' refused for user '" + user.name() + "'");
-        }
+        AmqProxy proxy = fx.proxy();
+        Throwable direct = refusal(direct(m, user.name(), user.password(), vhostWithoutPermission));
+        Throwable viaProxy = refusal(proxied(proxy, m, user.name(), user.password(), vhostWithoutPermission));
+        assertNotAllowed(viaProxy, direct);
+        assertThat(AmqpErrors.replyText(viaProxy)).isEqualTo("NOT_ALLOWED - access to vhost '"
+                + vhostWithoutPermission + "' refused for user '" + user.name() + "'");
     }
 
     @Test
     void everyUserAndVhostIsServedWithItsOwnRightsAndNobodyElses() throws Exception {
-        CountingProxyListener listener = new CountingProxyListener();
         String allowed = "amqproxy-it-allowed-" + UUID.randomUUID().toString().substring(0, 8);
         String forbidden = BrokerSide.uniqueName("forbidden");
         ConnectionFactory guestThere = TestBroker.direct();
         guestThere.setVirtualHost(restrictedVhost);
-        try (AmqProxy proxy = startProxy(listener);
-             Connection guestViaProxy = proxied(proxy, Mechanism.PLAIN, "guest", "guest", restrictedVhost).newConnection();
+        AmqProxy proxy = fx.proxy();
+        try (Connection guestViaProxy = proxied(proxy, Mechanism.PLAIN, "guest", "guest", restrictedVhost).newConnection();
              Connection userHome = proxied(proxy, Mechanism.PLAIN, user.name(), user.password(), "/").newConnection();
              Connection userThere = proxied(proxy, Mechanism.AMQPLAIN, user.name(), user.password(), restrictedVhost)
                      .newConnection();
@@ -279,7 +265,7 @@ class CredentialsTest {
             assertThat(home.queueExists(allowed)).as("queue in vhost /").isFalse();
             assertChannelWorks(userHome.createChannel());
 
-            assertThat(listener.upstreamsOpened()).as("one upstream per (user, password, vhost)").isEqualTo(3);
+            assertThat(fx.listener().upstreamsOpened()).as("one upstream per (user, password, vhost)").isEqualTo(3);
             assertThat(proxy.stats().upstreamConnections()).isEqualTo(3);
             guestDirect.createChannel().queueDelete(allowed);
         }
@@ -288,53 +274,52 @@ class CredentialsTest {
     @ParameterizedTest
     @EnumSource(Mechanism.class)
     void wrongLoginsAreRefusedWhileTheRightLoginIsPooled(Mechanism m) throws Exception {
-        CountingProxyListener listener = new CountingProxyListener();
+        CountingProxyListener listener = fx.listener();
         String right = user.password();
         List<String> wrongPasswords = List.of("", "wrong", right.toUpperCase(), right + "x",
                 right.substring(0, right.length() - 1), right + "\0");
-        try (AmqProxy proxy = startProxy(listener)) {
-            Connection pooled = proxied(proxy, m, user.name(), right, "/").newConnection();
-            Channel ch = pooled.createChannel();
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        AmqProxy proxy = fx.proxy();
+        Connection pooled = fx.connect(proxied(proxy, m, user.name(), right, "/"), "pooled");
+        Channel ch = pooled.createChannel();
+        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
 
-            // while the right login has an upstream with open channels
-            for (String wrong : wrongPasswords) {
-                Throwable t = refusal(proxied(proxy, m, user.name(), wrong, "/"));
-                if (m == Mechanism.PLAIN && wrong.contains("\0")) {
-                    // a PLAIN response with a NUL in the password is malformed; RabbitMQ drops the socket after a
-                    // few seconds instead of answering, so the only requirement is "refused", as refusal() checks
-                    continue;
-                }
-                Throwable direct = refusal(direct(m, user.name(), wrong, "/"));
-                assertThat(refusalCode(direct)).as("the broker's answer to '%s'", wrong).isEqualTo(AMQP.ACCESS_REFUSED);
-                assertThat(refusalCode(t)).as("password variant '%s': proxy said %s, broker said %s",
-                        wrong.replace("\0", "\\0"), AmqpErrors.describe(t), AmqpErrors.describe(direct))
-                        .isEqualTo(AMQP.ACCESS_REFUSED);
+        // while the right login has an upstream with open channels
+        for (String wrong : wrongPasswords) {
+            Throwable t = refusal(proxied(proxy, m, user.name(), wrong, "/"));
+            if (m == Mechanism.PLAIN && wrong.contains("\0")) {
+                // a PLAIN response with a NUL in the password is malformed; RabbitMQ drops the socket after a
+                // few seconds instead of answering, so the only requirement is "refused", as refusal() checks
+                continue;
             }
-            // the same user and password, but a vhost the broker refuses
-            assertNotAllowed(refusal(proxied(proxy, m, user.name(), right, vhostWithoutPermission)),
-                    refusal(direct(m, user.name(), right, vhostWithoutPermission)));
-            assertNotAllowed(refusal(proxied(proxy, m, user.name(), right, missingVhost)),
-                    refusal(direct(m, user.name(), right, missingVhost)));
-            // the pooled client never noticed
-            assertThat(ch.isOpen()).isTrue();
-            assertChannelWorks(ch);
-
-            // while the right login's upstream sits idle in the pool, without channels
-            pooled.close();
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
-            Throwable t = refusal(proxied(proxy, m, user.name(), "wrong", "/"));
-            assertThat(refusalCode(t)).as(AmqpErrors.describe(t)).isEqualTo(AMQP.ACCESS_REFUSED);
-
-            // the right login still works, on the pooled upstream
-            try (Connection again = proxied(proxy, m, user.name(), right, "/").newConnection()) {
-                assertChannelWorks(again.createChannel());
-            }
-            assertThat(listener.upstreamsOpened()).as("upstreams that joined the pool").isEqualTo(1);
-            assertThat(proxy.stats().refusedLogins()).isEqualTo(wrongPasswords.size() + 3);
-            assertThat(listener.refusals()).hasSize(wrongPasswords.size() + 3)
-                    .allSatisfy(r -> assertThat(r).doesNotContain(right));
+            Throwable direct = refusal(direct(m, user.name(), wrong, "/"));
+            assertThat(refusalCode(direct)).as("the broker's answer to '%s'", wrong).isEqualTo(AMQP.ACCESS_REFUSED);
+            assertThat(refusalCode(t)).as("password variant '%s': proxy said %s, broker said %s",
+                    wrong.replace("\0", "\\0"), AmqpErrors.describe(t), AmqpErrors.describe(direct))
+                    .isEqualTo(AMQP.ACCESS_REFUSED);
         }
+        // the same user and password, but a vhost the broker refuses
+        assertNotAllowed(refusal(proxied(proxy, m, user.name(), right, vhostWithoutPermission)),
+                refusal(direct(m, user.name(), right, vhostWithoutPermission)));
+        assertNotAllowed(refusal(proxied(proxy, m, user.name(), right, missingVhost)),
+                refusal(direct(m, user.name(), right, missingVhost)));
+        // the pooled client never noticed
+        assertThat(ch.isOpen()).isTrue();
+        assertChannelWorks(ch);
+
+        // while the right login's upstream sits idle in the pool, without channels
+        pooled.close();
+        assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+        Throwable t = refusal(proxied(proxy, m, user.name(), "wrong", "/"));
+        assertThat(refusalCode(t)).as(AmqpErrors.describe(t)).isEqualTo(AMQP.ACCESS_REFUSED);
+
+        // the right login still works, on the pooled upstream
+        try (Connection again = proxied(proxy, m, user.name(), right, "/").newConnection()) {
+            assertChannelWorks(again.createChannel());
+        }
+        assertThat(listener.upstreamsOpened()).as("upstreams that joined the pool").isEqualTo(1);
+        assertThat(proxy.stats().refusedLogins()).isEqualTo(wrongPasswords.size() + 3);
+        assertThat(listener.refusals()).hasSize(wrongPasswords.size() + 3)
+                .allSatisfy(r -> assertThat(r).doesNotContain(right));
     }
 
     /** A round trip to the broker on {@code ch}: declare a server-named (exclusive) queue, find it, delete it. */

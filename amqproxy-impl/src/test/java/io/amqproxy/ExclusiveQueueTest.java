@@ -8,20 +8,17 @@ import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
-import io.amqproxy.testsupport.CountingProxyListener;
-import io.amqproxy.testsupport.CuttableRelay;
+import io.amqproxy.testsupport.FaultyRelay;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -44,43 +41,9 @@ class ExclusiveQueueTest {
         CONSUME, GET, PURGE, BIND, DELETE, REDECLARE, DECLARE_PASSIVE
     }
 
-    private final List<Connection> connections = new ArrayList<>();
-    private final List<String> cleanup = new ArrayList<>();
-    private BrokerSide broker;
-    private CountingProxyListener listener;
-    private AmqProxy proxy;
-
-    @BeforeEach
-    void start() {
-        broker = BrokerSide.open();
-        listener = new CountingProxyListener();
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false).listener(listener).start(); // one shared broker connection is the premise here
-    }
-
-    @AfterEach
-    void stop() {
-        for (Connection c : connections) {
-            c.abort(2_000);
-        }
-        proxy.close();
-        for (String q : cleanup) {
-            broker.deleteQueue(q);
-        }
-        broker.close();
-    }
-
-    private Connection viaProxy(String name) throws Exception {
-        Connection c = TestBroker.viaProxy(proxy.port()).newConnection(name);
-        connections.add(c);
-        return c;
-    }
-
-    private Connection direct(String name) throws Exception {
-        Connection c = TestBroker.direct().newConnection(name);
-        connections.add(c);
-        return c;
-    }
+    @RegisterExtension
+    // neighbours on ONE broker connection are the premise here, consumers included
+    final ProxyFixture fx = new ProxyFixture(b -> b.separateConsumers(false));
 
     /** Runs {@code op} on {@code queue} on a fresh channel of {@code c}; 0 when it succeeds, else the reply code. */
     private static int attempt(Connection c, Op op, String queue) throws Exception {
@@ -108,8 +71,8 @@ class ExclusiveQueueTest {
 
     /** Every op on a queue that another connection holds exclusively, as the broker answers it directly. */
     private Map<Op, Integer> brokerReference(Set<Op> ops, boolean serverNamed) throws Exception {
-        Connection owner = direct("reference owner");
-        Connection other = direct("reference other");
+        Connection owner = fx.connect(TestBroker.direct(), "reference owner");
+        Connection other = fx.connect(TestBroker.direct(), "reference other");
         String q = serverNamed ? owner.createChannel().queueDeclare().getQueue()
                 : owner.createChannel().queueDeclare(BrokerSide.uniqueName("excl-ref"), false, true, false, null).getQueue();
         Map<Op, Integer> codes = new LinkedHashMap<>();
@@ -144,10 +107,10 @@ class ExclusiveQueueTest {
         assertThat(reference.values()).as("the broker's own answers %s", reference).containsOnly(AMQP.RESOURCE_LOCKED);
 
         String queue = BrokerSide.uniqueName("excl-named");
-        cleanup.add(queue);
-        Connection a = viaProxy("A");
-        Connection b = viaProxy("B");
-        assertThat(proxy.stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
+        fx.deleteAfter(queue);
+        Connection a = fx.viaProxy("A");
+        Connection b = fx.viaProxy("B");
+        assertThat(fx.proxy().stats().upstreamConnections()).as("A and B share one upstream").isEqualTo(1);
         Channel aChannel = a.createChannel();
         aChannel.queueDeclare(queue, false, true, false, null);
         publishConfirmed(aChannel, queue, 3);
@@ -169,18 +132,19 @@ class ExclusiveQueueTest {
         String tag = another.basicConsume(queue, true, new DefaultConsumer(another));
         another.basicCancel(tag);
         aChannel.queueDeclare(queue, false, true, false, null); // redeclare by the owner is fine
-        assertThat(broker.queueExists(queue)).isTrue();
+        assertThat(fx.broker().queueExists(queue)).isTrue();
 
         a.close(5_000);
         Await.until(GONE_DEADLINE, "the exclusive queue to be deleted at the broker when A left",
-                () -> !broker.queueExists(queue));
-        assertThat(proxy.stats().upstreamConnections()).as("the upstream that declared it is still open").isEqualTo(1);
+                () -> !fx.broker().queueExists(queue));
+        assertThat(fx.proxy().stats().upstreamConnections()).as("the upstream that declared it is still open")
+                .isEqualTo(1);
 
         // the name is free again: B may now declare it for itself
         Channel bChannel = b.createChannel();
         bChannel.queueDeclare(queue, false, true, false, null);
         assertThat(bChannel.queueDeclarePassive(queue).getQueue()).isEqualTo(queue);
-        assertThat(listener.upstreamsClosed()).isZero();
+        assertThat(fx.listener().upstreamsClosed()).isZero();
     }
 
     @Test
@@ -190,59 +154,59 @@ class ExclusiveQueueTest {
         Map<Op, Integer> reference = brokerReference(ops, true);
         assertThat(reference.values()).as("the broker's own answers %s", reference).containsOnly(AMQP.RESOURCE_LOCKED);
 
-        try (CuttableRelay relay = CuttableRelay.to(proxy.port())) {
-            Connection a = TestBroker.viaProxy(relay.port()).newConnection("A");
-            connections.add(a);
-            Connection b = viaProxy("B");
+        try (FaultyRelay relay = FaultyRelay.to(fx.proxy().port())) {
+            Connection a = fx.connect(TestBroker.viaProxy(relay.port()), "A");
+            Connection b = fx.viaProxy("B");
             Channel aChannel = a.createChannel();
             String queue = aChannel.queueDeclare().getQueue();
             assertThat(queue).startsWith("amq.gen-");
             publishConfirmed(aChannel, queue, 2);
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+            assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
 
             assertThat(attemptAll(b, ops, queue)).isEqualTo(reference);
             assertThat(aChannel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(2);
 
-            relay.cutWithReset();
+            relay.reset();
             Await.until(GONE_DEADLINE, "the server-named exclusive queue to be deleted when A was killed",
-                    () -> !broker.queueExists(queue));
+                    () -> !fx.broker().queueExists(queue));
             assertThat(b.isOpen()).isTrue();
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+            assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
         }
     }
 
     @Test
     void exclusiveQueueOutlivesTheChannelThatDeclaredItButNotTheClient() throws Exception {
         String queue = BrokerSide.uniqueName("excl-chan");
-        cleanup.add(queue);
-        Connection a = viaProxy("A");
+        fx.deleteAfter(queue);
+        Connection a = fx.viaProxy("A");
         Channel declaring = a.createChannel();
         declaring.queueDeclare(queue, false, true, false, null);
         declaring.close();
-        assertThat(broker.queueExists(queue)).as("the queue belongs to the connection, not the channel").isTrue();
+        assertThat(fx.broker().queueExists(queue)).as("the queue belongs to the connection, not the channel").isTrue();
         Channel later = a.createChannel();
         publishConfirmed(later, queue, 1);
         assertThat(later.basicGet(queue, true)).isNotNull();
 
         // another client that comes and goes does not take A's queue with it
-        Connection b = viaProxy("B");
+        Connection b = fx.viaProxy("B");
         assertThat(attempt(b, Op.GET, queue)).isEqualTo(AMQP.RESOURCE_LOCKED);
         b.close(5_000);
-        assertThat(broker.queueExists(queue)).isTrue();
+        assertThat(fx.broker().queueExists(queue)).isTrue();
         assertThat(later.queueDeclarePassive(queue).getQueue()).isEqualTo(queue);
 
         a.close(5_000);
-        Await.until(GONE_DEADLINE, "the exclusive queue to be deleted when A left", () -> !broker.queueExists(queue));
+        Await.until(GONE_DEADLINE, "the exclusive queue to be deleted when A left",
+                () -> !fx.broker().queueExists(queue));
     }
 
     @Test
     void noWaitDeclaresAndOwnDeletesAreTrackedToo() throws Exception {
         String noWait = BrokerSide.uniqueName("excl-nowait");
         String deleted = BrokerSide.uniqueName("excl-deleted");
-        cleanup.add(noWait);
-        cleanup.add(deleted);
-        Connection a = viaProxy("A");
-        Connection b = viaProxy("B");
+        fx.deleteAfter(noWait);
+        fx.deleteAfter(deleted);
+        Connection a = fx.viaProxy("A");
+        Connection b = fx.viaProxy("B");
         Channel aChannel = a.createChannel();
         aChannel.queueDeclareNoWait(noWait, false, true, false, null);
         aChannel.queueDeclare(deleted, false, true, false, null);
@@ -261,9 +225,12 @@ class ExclusiveQueueTest {
         assertThat(attempt(a, Op.GET, deleted)).as("now B's queue, locked for A").isEqualTo(AMQP.RESOURCE_LOCKED);
 
         a.close(5_000);
-        Await.until(GONE_DEADLINE, "A's no-wait exclusive queue to be deleted when A left", () -> !broker.queueExists(noWait));
-        assertThat(broker.queueExists(deleted)).as("B's queue of the same name as A's old one survives A").isTrue();
+        Await.until(GONE_DEADLINE, "A's no-wait exclusive queue to be deleted when A left",
+                () -> !fx.broker().queueExists(noWait));
+        assertThat(fx.broker().queueExists(deleted)).as("B's queue of the same name as A's old one survives A")
+                .isTrue();
         b.close(5_000);
-        Await.until(GONE_DEADLINE, "B's exclusive queue to be deleted when B left", () -> !broker.queueExists(deleted));
+        Await.until(GONE_DEADLINE, "B's exclusive queue to be deleted when B left",
+                () -> !fx.broker().queueExists(deleted));
     }
 }

@@ -2,8 +2,8 @@ package io.amqproxy;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import io.amqproxy.testsupport.BrokerUser;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ScratchBrokerUser;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +35,7 @@ class IdleUpstreamTest {
 
     private static final Duration IDLE = Duration.ofSeconds(1);
 
-    private static BrokerUser user;
+    private static ScratchBrokerUser user;
     private AmqProxy proxy;
     private final List<String> closures = new CopyOnWriteArrayList<>();
 
@@ -62,7 +62,7 @@ class IdleUpstreamTest {
     @BeforeAll
     static void createUser() {
         assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to tell this test's broker connections apart");
-        user = BrokerUser.create("amqproxy-test-idle");
+        user = ScratchBrokerUser.create("idle");
     }
 
     @AfterAll

@@ -5,8 +5,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.amqproxy.testsupport.BrokerUser;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ScratchBrokerUser;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamClosedByBrokerTest {
 
-    private static BrokerUser user;
+    private static ScratchBrokerUser user;
     private AmqProxy proxy;
 
     @BeforeEach
@@ -54,7 +54,7 @@ class UpstreamClosedByBrokerTest {
     @BeforeAll
     static void createUser() {
         assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to tell this test's broker connections apart");
-        user = BrokerUser.create("amqproxy-test-upstream-close");
+        user = ScratchBrokerUser.create("upstream-close");
     }
 
     @AfterAll

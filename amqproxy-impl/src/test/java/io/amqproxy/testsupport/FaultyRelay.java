@@ -17,31 +17,55 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A loopback TCP relay that injects network faults between a proxy and its broker: {@link #pause()} stops
- * forwarding in both directions while keeping every socket open (a stalled path), {@link #resume()} lets the
- * held bytes through in order, {@link #reset()} resets (RST) both sides of every link, {@link #delay} holds
- * every chunk for a fixed time before passing it on (a far broker). Nothing AMQP is ever sent by the relay.
+ * A loopback TCP relay that injects network faults on one hop, between a client and the proxy or between the proxy
+ * and its broker. Whoever connects to the relay is its client; each gets its own connection to the target.
  *
- * <p>Listens on 127.0.0.1 at an ephemeral port; every accepted connection gets its own connection to the
- * target. Per link and direction one thread reads and one writes, joined by a small bounded queue, so a paused
- * or delayed direction still pushes back on its sender once the queue and the socket buffers are full.
- * Thread-safe; faults apply to existing and future links alike.
+ * <ul>
+ *   <li>{@link #reset()} resets (RST) both sides of every link, what a peer sees when the other process is killed;
+ *       {@link #fin()} closes them in order (FIN) without a word of AMQP.</li>
+ *   <li>{@link #resetAfterClientBytes} and {@link #finAfterClientBytes} do the same once the clients have sent a
+ *       given number of further bytes, to cut a client off in the middle of a message.</li>
+ *   <li>{@link #pause()} stops forwarding in both directions with every socket left open (a stalled path), and
+ *       {@link #resume()} lets the held bytes through in order.</li>
+ *   <li>{@link #delay} holds every chunk for a fixed time before passing it on (a far broker).</li>
+ * </ul>
+ * The relay never sends anything of its own.
+ *
+ * <p>Listens on 127.0.0.1 at an ephemeral port. Per link and direction one thread reads and one writes, joined by
+ * a small bounded queue, so a paused or delayed direction still pushes back on its sender once the queue and the
+ * socket buffers are full. All threads are daemons. Thread-safe; faults apply to existing and future links alike.
  */
 public final class FaultyRelay implements AutoCloseable {
 
-    /** A chunk read from one side, due for writing to the other at {@code dueNanos}. */
-    private record Chunk(byte[] bytes, long dueNanos) {
+    /** What the writer does after a chunk's bytes. */
+    private enum Then {
+        CONTINUE,
+        /** The reading side ended in order: pass the FIN on. */
+        PASS_FIN,
+        /** The client byte limit was reached: cut the whole link. */
+        CUT_RESET,
+        CUT_FIN
     }
 
-    private static final Chunk END = new Chunk(new byte[0], 0);
+    /** Bytes read from one side, due for writing to the other at {@code dueNanos}. */
+    private record Chunk(byte[] bytes, long dueNanos, Then then) {
+    }
+
+    private static final byte[] NO_BYTES = new byte[0];
 
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final List<Link> links = new CopyOnWriteArrayList<>();
     private final Object gate = new Object();
     private final AtomicLong bytesForwarded = new AtomicLong();
+    private final AtomicLong bytesFromClients = new AtomicLong();
+    private final Object limitLock = new Object();
     /** Guarded by gate. */
     private boolean paused;
+    /** Total client bytes after which each link is cut; -1 for none. Guarded by limitLock. */
+    private long clientByteLimit = -1;
+    /** Guarded by limitLock. */
+    private boolean resetAtLimit;
     private volatile long delayNanos;
     private volatile boolean closed;
 
@@ -87,6 +111,11 @@ public final class FaultyRelay implements AutoCloseable {
         return bytesForwarded.get();
     }
 
+    /** Bytes read from clients so far, whether or not passed on yet. */
+    public long bytesFromClients() {
+        return bytesFromClients.get();
+    }
+
     /** Stops passing bytes on in both directions; sockets stay open and what arrives is held. */
     public void pause() {
         synchronized (gate) {
@@ -111,6 +140,34 @@ public final class FaultyRelay implements AutoCloseable {
     public void reset() {
         for (Link l : links) {
             l.reset();
+        }
+    }
+
+    /** Closes both sockets of every link in order (FIN), without any AMQP Close. */
+    public void fin() {
+        for (Link l : links) {
+            l.fin();
+        }
+    }
+
+    /**
+     * Lets exactly {@code bytes} more client bytes through, counted over all links, then resets the link that
+     * reached the limit, and any other link as soon as its client sends more. Call it before the client writes
+     * what should be cut.
+     */
+    public void resetAfterClientBytes(long bytes) {
+        cutAfterClientBytes(bytes, true);
+    }
+
+    /** Like {@link #resetAfterClientBytes}, but closes with a FIN. */
+    public void finAfterClientBytes(long bytes) {
+        cutAfterClientBytes(bytes, false);
+    }
+
+    private void cutAfterClientBytes(long bytes, boolean reset) {
+        synchronized (limitLock) {
+            clientByteLimit = bytesFromClients.get() + bytes;
+            resetAtLimit = reset;
         }
     }
 
@@ -160,13 +217,14 @@ public final class FaultyRelay implements AutoCloseable {
         }
 
         void start() {
-            direction(client, upstream, "c2s");
-            direction(upstream, client, "s2c");
+            direction(client, upstream, "c2s", true);
+            direction(upstream, client, "s2c", false);
         }
 
-        private void direction(Socket from, Socket to, String name) {
+        private void direction(Socket from, Socket to, String name, boolean fromClient) {
             BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(16);
-            Thread reader = new Thread(() -> read(from, to, queue), "faulty-relay-read-" + name + "-" + client.getPort());
+            Thread reader = new Thread(() -> read(from, to, queue, fromClient),
+                    "faulty-relay-read-" + name + "-" + client.getPort());
             Thread writer = new Thread(() -> write(from, to, queue), "faulty-relay-write-" + name + "-" + client.getPort());
             reader.setDaemon(true);
             writer.setDaemon(true);
@@ -174,20 +232,34 @@ public final class FaultyRelay implements AutoCloseable {
             writer.start();
         }
 
-        private void read(Socket from, Socket to, BlockingQueue<Chunk> queue) {
+        private void read(Socket from, Socket to, BlockingQueue<Chunk> queue, boolean fromClient) {
             byte[] buf = new byte[64 * 1024];
             try {
                 InputStream in = from.getInputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    queue.put(new Chunk(Arrays.copyOf(buf, n), System.nanoTime() + delayNanos));
+                    Then then = Then.CONTINUE;
+                    if (fromClient) {
+                        synchronized (limitLock) {
+                            long seen = bytesFromClients.get();
+                            if (clientByteLimit >= 0 && seen + n >= clientByteLimit) {
+                                n = (int) Math.max(0, clientByteLimit - seen);
+                                then = resetAtLimit ? Then.CUT_RESET : Then.CUT_FIN;
+                            }
+                            bytesFromClients.addAndGet(n);
+                        }
+                    }
+                    queue.put(new Chunk(Arrays.copyOf(buf, n), System.nanoTime() + delayNanos, then));
+                    if (then != Then.CONTINUE) {
+                        return; // the writer cuts the link once the bytes before the limit are out
+                    }
                 }
-                queue.put(END);
+                queue.put(new Chunk(NO_BYTES, 0, Then.PASS_FIN));
             } catch (IOException e) {
                 // a reset or the peer went away: make sure both ends are gone
                 quietClose(from);
                 quietClose(to);
-                queue.offer(END);
+                queue.offer(new Chunk(NO_BYTES, 0, Then.PASS_FIN));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -204,17 +276,31 @@ public final class FaultyRelay implements AutoCloseable {
                         }
                         continue;
                     }
-                    if (c == END) {
-                        if (!to.isClosed()) {
-                            to.shutdownOutput(); // pass the FIN on
-                        }
-                        return;
+                    if (c.bytes().length > 0) {
+                        awaitDue(c.dueNanos());
+                        awaitNotPaused();
+                        out.write(c.bytes());
+                        out.flush();
+                        bytesForwarded.addAndGet(c.bytes().length);
                     }
-                    awaitDue(c.dueNanos());
-                    awaitNotPaused();
-                    out.write(c.bytes());
-                    out.flush();
-                    bytesForwarded.addAndGet(c.bytes().length);
+                    switch (c.then()) {
+                        case CONTINUE -> {
+                        }
+                        case PASS_FIN -> {
+                            if (!to.isClosed()) {
+                                to.shutdownOutput();
+                            }
+                            return;
+                        }
+                        case CUT_RESET -> {
+                            reset();
+                            return;
+                        }
+                        case CUT_FIN -> {
+                            fin();
+                            return;
+                        }
+                    }
                 }
             } catch (IOException e) {
                 quietClose(from);
@@ -228,6 +314,17 @@ public final class FaultyRelay implements AutoCloseable {
             for (Socket s : new Socket[] {upstream, client}) {
                 try {
                     s.setSoLinger(true, 0);
+                } catch (IOException ignored) {
+                    // already closed
+                }
+                quietClose(s);
+            }
+        }
+
+        void fin() {
+            for (Socket s : new Socket[] {upstream, client}) {
+                try {
+                    s.shutdownOutput();
                 } catch (IOException ignored) {
                     // already closed
                 }

@@ -2,14 +2,19 @@ package io.amqproxy.testsupport;
 
 import com.rabbitmq.client.ConnectionFactory;
 
+import java.util.List;
 import java.util.UUID;
 
 /**
- * A broker user that exists for one test class, created and deleted with rabbitmqctl, with full permissions on
- * vhost "/". Counting this user's connections and channels at the broker isolates a test from every other
- * connection the broker has (other test JVMs run against the same broker).
+ * A throw-away broker user with full permissions on vhost "/", made and deleted with rabbitmqctl. Other test JVMs
+ * use the same broker, and the broker lists every connection with its user, so a test that logs its clients in as
+ * such a user can pick out its own proxy's upstream connections there: count them, count their channels, or close
+ * one.
  */
 public final class ScratchBrokerUser implements AutoCloseable {
+
+    /** How the proxy names its upstream connections in their client properties. */
+    private static final String UPSTREAM_NAME = "amqproxy upstream";
 
     private final String name;
     private final String password;
@@ -23,7 +28,12 @@ public final class ScratchBrokerUser implements AutoCloseable {
     public static ScratchBrokerUser create(String what) {
         ScratchBrokerUser u = named(what);
         TestBroker.rabbitmqctl(u.addCommand());
-        TestBroker.rabbitmqctl(u.permitAllOnRootCommand());
+        try {
+            TestBroker.rabbitmqctl(u.permitAllOnRootCommand());
+        } catch (RuntimeException e) {
+            u.close(); // a user without permissions would only confuse the next test to find it
+            throw e;
+        }
         return u;
     }
 
@@ -84,11 +94,26 @@ public final class ScratchBrokerUser implements AutoCloseable {
                 .boxed().sorted((a, b) -> Long.compare(b, a)).mapToLong(Long::longValue).toArray();
     }
 
-    /** Deletes the user; the broker closes its connections. */
+    /**
+     * The broker-side pids of this user's connections that are proxy upstreams, for
+     * {@code rabbitmqctl close_connection} (rabbitmqctl, about a second).
+     */
+    public List<String> upstreamPids() {
+        return TestBroker.rabbitmqctl("list_connections", "pid", "user", "client_properties").lines()
+                .map(l -> l.split("\t", 3))
+                .filter(cols -> cols.length == 3 && cols[1].equals(name) && cols[2].contains(UPSTREAM_NAME))
+                .map(cols -> cols[0])
+                .toList();
+    }
+
+    /**
+     * Deletes the user; the broker closes its connections. A failure is only reported: it must not hide the
+     * outcome of the test that cleans up.
+     */
     @Override
     public void close() {
         try {
-            TestBroker.rabbitmqctl("delete_user", name);
+            TestBroker.rabbitmqctl(deleteCommand());
         } catch (RuntimeException e) {
             System.err.println("could not delete broker user " + name + ": " + e.getMessage());
         }

@@ -1,0 +1,140 @@
+package io.amqproxy.testsupport;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.amqproxy.AmqProxy;
+import io.amqproxy.ProxyConfig;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+
+/**
+ * One test's proxy and what comes with it: a {@link CountingProxyListener}, a {@link BrokerSide}, the client
+ * connections the test opens and the queues it declares. Each is made when the test first asks for it and released
+ * after the test, whatever its outcome: connections aborted, the proxy closed, queues deleted, the broker side
+ * closed, in that order.
+ *
+ * <p>A JUnit 5 extension for an instance field, so that every test gets a fresh one:
+ * <pre>{@code
+ * @RegisterExtension
+ * final ProxyFixture fx = new ProxyFixture(b -> b.idleUpstreamTimeout(Duration.ofSeconds(30)));
+ * }</pre>
+ * The proxy listens on 127.0.0.1 at an ephemeral port, goes to the test broker and reports to {@link #listener()},
+ * with the class's settings on top. Not thread-safe, except {@link #connect} and {@link #viaProxy}, which a test
+ * may call from several threads once the proxy is running.
+ */
+public final class ProxyFixture implements AfterEachCallback {
+
+    private final UnaryOperator<ProxyConfig.Builder> settings;
+    private final CountingProxyListener listener = new CountingProxyListener();
+    private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    private final List<String> queues = new ArrayList<>();
+    private AmqProxy proxy;
+    private BrokerSide broker;
+
+    /** A proxy with the defaults. */
+    public ProxyFixture() {
+        this(UnaryOperator.identity());
+    }
+
+    /** A proxy with {@code settings} applied to the builder, for every test of the class. */
+    public ProxyFixture(UnaryOperator<ProxyConfig.Builder> settings) {
+        this.settings = settings;
+    }
+
+    /** The test's proxy, started on the first call. */
+    public AmqProxy proxy() {
+        return proxy != null ? proxy : startProxy(UnaryOperator.identity());
+    }
+
+    /**
+     * Starts the test's proxy with {@code more} settings on top of the class's, for a test that needs its own;
+     * call it before anything that uses the proxy.
+     */
+    public AmqProxy startProxy(UnaryOperator<ProxyConfig.Builder> more) {
+        if (proxy != null) {
+            throw new IllegalStateException("this test's proxy is already running");
+        }
+        ProxyConfig.Builder b = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+                .listener(listener);
+        proxy = more.apply(settings.apply(b)).start();
+        return proxy;
+    }
+
+    /** Counts what the test's proxy reports. */
+    public CountingProxyListener listener() {
+        return listener;
+    }
+
+    /** A direct connection to the broker, opened on the first call. */
+    public BrokerSide broker() {
+        if (broker == null) {
+            broker = BrokerSide.open();
+        }
+        return broker;
+    }
+
+    /** Declares {@code amqproxy-it-<what>-<random>} at the broker; it is deleted after the test. */
+    public String newQueue(String what) {
+        String q = BrokerSide.uniqueName(what);
+        broker().declareQueue(q);
+        queues.add(q);
+        return q;
+    }
+
+    /** Deletes {@code queue} after the test, for one the test declared some other way. */
+    public void deleteAfter(String queue) {
+        queues.add(queue);
+    }
+
+    /** Opens a connection that is aborted after the test. */
+    public Connection connect(ConnectionFactory f, String name) throws IOException, TimeoutException {
+        Connection c = f.newConnection(name);
+        connections.add(c);
+        return c;
+    }
+
+    /** Opens a connection to the test's proxy as guest, aborted after the test. */
+    public Connection viaProxy(String name) throws IOException, TimeoutException {
+        return connect(TestBroker.viaProxy(proxy().port()), name);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        // every step runs even if one before it failed, so one broken step leaves nothing else behind
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Connection c : connections) {
+            run(failures, () -> c.abort(2_000));
+        }
+        if (proxy != null) {
+            run(failures, proxy::close);
+        }
+        if (!queues.isEmpty()) {
+            for (String q : queues) {
+                run(failures, () -> broker().deleteQueue(q));
+            }
+        }
+        if (broker != null) {
+            run(failures, broker::close);
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private static void run(List<RuntimeException> failures, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+    }
+}
