@@ -53,8 +53,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private final boolean forConsumers;
     private Credentials credentials;
     private final OutputBuffer pending;
-    /** Indexed by upstream channel id; grows up to channelMax + 1 as ids are used. */
-    private UpstreamChannel[] channels;
+    private final ChannelTable channels;
     private final List<UpstreamClient> waiters = new ArrayList<>(2);
     private final List<UpstreamClient> clients = new ArrayList<>();
     private final List<UpstreamClient> stalled = new ArrayList<>();
@@ -65,10 +64,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private int channelMax;
     private int frameMax;
     private int heartbeatSeconds;
-    private int used;
-    /** Channels held back after a crossing close; the tick scans for expired ones only while there are any. */
-    private int quarantined;
-    private int nextId = 1;
     private long idleSince;
     private long deadline;
     private final long startedAt;
@@ -88,7 +83,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         this.credentials = credentials;
         this.pending = new OutputBuffer(ctx.loop.pool());
         this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
-        this.channels = new UpstreamChannel[Math.min(channelMax, 63) + 1];
+        this.channels = new ChannelTable(channelMax);
         this.frameMax = ctx.config.limits().frameMax();
         this.idleSince = ctx.loop.now();
         this.startedAt = ctx.loop.now();
@@ -190,7 +185,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     public boolean hasRoom() {
-        return isUsable() && used < channelMax && !expired();
+        return isUsable() && channels.used() < channelMax && !expired();
     }
 
     /** Open and not past its maximum lifetime: it may prove credentials and admit new clients. */
@@ -204,7 +199,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     public int channelsInUse() {
-        return used;
+        return channels.used();
     }
 
     /** Where clients queue frames: the socket's buffer once open, a holding buffer before. */
@@ -276,24 +271,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (!hasRoom()) {
             return null;
         }
-        int limit = channelMax;
-        for (int i = 0; i < limit; i++) {
-            int candidate = nextId;
-            nextId = nextId >= limit ? 1 : nextId + 1;
-            if (candidate >= channels.length) {
-                channels = java.util.Arrays.copyOf(channels, Math.min(limit + 1, Math.max(candidate + 1, channels.length * 2)));
-            }
-            if (channels[candidate] == null) {
-                UpstreamChannel ch = new UpstreamChannel(this, candidate, peer);
-                channels[candidate] = ch;
-                used++;
-                ctx.metrics.upstreamChannels++;
-                ctx.loop.writer().channelOpen(output(), candidate);
-                markDirty();
-                return ch;
-            }
+        UpstreamChannel ch = channels.allocate(this, peer, channelMax);
+        if (ch != null) {
+            ctx.metrics.upstreamChannels++;
+            ctx.loop.writer().channelOpen(output(), ch.id());
+            markDirty();
         }
-        return null;
+        return ch;
     }
 
     /**
@@ -302,11 +286,11 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
      * @return {@code false} if it cannot be kept; the caller then closes it as usual
      */
     public boolean park(UpstreamChannel ch) {
-        if (state != State.OPEN || !ch.isOpen() || channels[ch.id()] != ch || !parked.hasRoom()) {
+        if (state != State.OPEN || !ch.isOpen() || !channels.holds(ch) || !parked.hasRoom()) {
             return false;
         }
         parked.park(ch);
-        if (used == parked.count()) {
+        if (channels.used() == parked.count()) {
             idleSince = ctx.loop.now();
         }
         return true;
@@ -324,7 +308,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** Sends Channel.Close for {@code ch}; the id is freed when the broker answers. */
     public void closeChannel(UpstreamChannel ch, int replyCode, String replyText) {
-        if (ch.state != UpstreamChannel.State.OPEN || channels[ch.id()] != ch) {
+        if (ch.state != UpstreamChannel.State.OPEN || !channels.holds(ch)) {
             return;
         }
         ch.state = UpstreamChannel.State.CLOSING;
@@ -334,7 +318,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** Forwards a client's own Channel.Close frame, with the upstream channel number. */
     public void forwardChannelClose(UpstreamChannel ch, ByteBuffer buf, int payloadOff, int payloadLen) {
-        if (ch.state != UpstreamChannel.State.OPEN || channels[ch.id()] != ch) {
+        if (ch.state != UpstreamChannel.State.OPEN || !channels.holds(ch)) {
             return;
         }
         ch.state = UpstreamChannel.State.CLOSING;
@@ -343,14 +327,9 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private void free(UpstreamChannel ch) {
-        if (channels[ch.id()] == ch) {
-            channels[ch.id()] = null;
-            used--;
-            if (ch.state == UpstreamChannel.State.QUARANTINED) {
-                quarantined--;
-            }
+        if (channels.remove(ch)) {
             ctx.metrics.upstreamChannels--;
-            if (used == parked.count()) {
+            if (channels.used() == parked.count()) {
                 idleSince = ctx.loop.now();
             }
         }
@@ -413,7 +392,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             if (state != State.OPEN && state != State.CLOSING) {
                 return true;
             }
-            UpstreamChannel ch = channel < channels.length ? channels[channel] : null;
+            UpstreamChannel ch = channels.get(channel);
             if (ch == null) {
                 log.debug("upstream #{}: frame for unknown channel {} dropped", id, channel);
                 return true;
@@ -464,9 +443,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 peer.onUpstreamChannelClosed(ch, buf, off, len);
             }
         } else if (ch.state == UpstreamChannel.State.CLOSING) {
-            ch.state = UpstreamChannel.State.QUARANTINED;
-            quarantined++;
-            ch.quarantineUntil = ctx.loop.now() + QUARANTINE_NANOS;
+            channels.quarantine(ch, ctx.loop.now() + QUARANTINE_NANOS);
             ch.unlink();
             ch.fireClosed();
             if (peer != null) {
@@ -489,15 +466,12 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 r.u8();
                 r.skipTable();
                 String offered = " " + new String(r.longStrBytes(), java.nio.charset.StandardCharsets.UTF_8) + " ";
-                String mechanism = credentials.needsAmqplain() ? "AMQPLAIN" : "PLAIN";
+                String mechanism = BrokerLogin.mechanism(credentials);
                 if (!offered.contains(" " + mechanism + " ")) {
                     protocolFailure("broker does not offer the " + mechanism + " mechanism (offers:" + offered + ")");
                     return;
                 }
-                byte[] response = mechanism.equals("PLAIN") ? credentials.plainResponse() : credentials.amqplainResponse();
-                w.begin(Methods.CONNECTION_START_OK).table(clientProperties()).shortStr(mechanism)
-                        .longStr(response).shortStr("en_US").writeTo(out, 0);
-                java.util.Arrays.fill(response, (byte) 0);
+                BrokerLogin.writeStartOk(w, out, credentials, id);
                 state = State.AWAIT_TUNE;
                 markDirty();
             }
@@ -603,22 +577,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         fail(ReplyCodes.CONNECTION_FORCED, unreachable("unexpected answer: " + what));
     }
 
-    private Map<String, Object> clientProperties() {
-        Map<String, Object> caps = new LinkedHashMap<>();
-        caps.put("publisher_confirms", true);
-        caps.put("exchange_exchange_bindings", true);
-        caps.put("basic.nack", true);
-        caps.put("consumer_cancel_notify", true);
-        caps.put("connection.blocked", true);
-        caps.put("authentication_failure_close", true);
-        Map<String, Object> props = new LinkedHashMap<>();
-        props.put("product", "amqproxy-java");
-        props.put("platform", "Java " + System.getProperty("java.version"));
-        props.put("connection_name", "amqproxy upstream #" + id);
-        props.put("capabilities", caps);
-        return props;
-    }
-
     private void opened() {
         state = State.OPEN;
         out.append(pending);
@@ -689,16 +647,11 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         List<UpstreamClient> users = new ArrayList<>(clients);
         clients.clear();
         stalled.clear();
-        for (int i = 1; i < channels.length; i++) {
-            UpstreamChannel ch = channels[i];
-            if (ch != null) {
-                channels[i] = null;
-                used--;
-                ctx.metrics.upstreamChannels--;
-                ch.unlink();
-                ch.fireClosed();
-            }
-        }
+        channels.removeAll(ch -> {
+            ctx.metrics.upstreamChannels--;
+            ch.unlink();
+            ch.fireClosed();
+        });
         pending.clear();
         // the CloseOk (or Close) just queued is worth a try before the socket goes
         flushQuietly();
@@ -778,11 +731,11 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             }
             case OPEN -> {
                 checkHeartbeat(now);
-                releaseQuarantined(now);
+                channels.endQuarantines(now, this::free);
                 long idle = ctx.config.timeouts().idleUpstream().toNanos();
-                if (used == parked.count() && waiters.isEmpty() && now - idleSince >= idle) {
+                if (channels.used() == parked.count() && waiters.isEmpty() && now - idleSince >= idle) {
                     retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
-                } else if (used == parked.count() && expired()) {
+                } else if (channels.used() == parked.count() && expired()) {
                     retire("past its maximum lifetime of " + ctx.config.timeouts().maxUpstreamLifetime().toMillis() + " ms");
                 }
             }
@@ -801,18 +754,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (!keepAlive(now, heartbeatSeconds, true)) {
             fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
                     "broker missed heartbeats for " + 2 * heartbeatSeconds + " s"));
-        }
-    }
-
-    private void releaseQuarantined(long now) {
-        if (quarantined == 0) {
-            return;
-        }
-        for (int i = 1; i < channels.length; i++) {
-            UpstreamChannel ch = channels[i];
-            if (ch != null && ch.state == UpstreamChannel.State.QUARANTINED && now - ch.quarantineUntil > 0) {
-                free(ch);
-            }
         }
     }
 
