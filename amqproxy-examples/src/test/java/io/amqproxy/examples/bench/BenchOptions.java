@@ -1,5 +1,6 @@
 package io.amqproxy.examples.bench;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -21,7 +22,7 @@ final class BenchOptions {
     static final String USAGE = String.join("\n",
             "usage: bench/run [options]",
             "  --workloads LIST     comma-separated, from " + String.join(",", ALL_WORKLOADS) + " (default: all)",
-            "  --reps N             timed repetitions per side, alternating direct/proxy (default 3)",
+            "  --reps N             timed repetitions per side, alternating direct/proxy[/other] (default 3)",
             "  --no-warmup          skip the short untimed round that precedes each workload",
             "  --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]",
             "                       (default amqp://guest:guest@127.0.0.1:5672/)",
@@ -35,6 +36,14 @@ final class BenchOptions {
             "  --proxy-loops N      event loops of the embedded proxy (default 1)",
             "  --safe-reuse         run the proxies with safe channel reuse (keep publish-only channels open)",
             "  --run-limit-s N      a single run stops starting new work after this (default 60)",
+            "  --compare-with HOST:PORT",
+            "                       another proxy, already running in front of the same broker: each workload",
+            "                       also runs through it, as a third side, \"other\"",
+            "  --compare-pid PID    the other proxy's process id on this machine, for its CPU time and memory",
+            "  --far-relay-port N   the farbroker relay listens on 127.0.0.1:N (default: any free port)",
+            "  --compare-far HOST:PORT",
+            "                       a second instance of the other proxy, with upstream amqp://127.0.0.1:N",
+            "                       (N of --far-relay-port); without it farbroker has no \"other\" side",
             "  --help               this text");
 
     Set<String> workloads = new LinkedHashSet<>(ALL_WORKLOADS);
@@ -57,7 +66,20 @@ final class BenchOptions {
     /** Run the embedded proxies with safe channel reuse on. */
     boolean safeReuse;
     Duration runLimit = Duration.ofSeconds(60);
+    /** The other proxy in front of the same broker; null when only direct and proxy are compared. */
+    InetSocketAddress compareWith;
+    /** The other proxy's process id; 0 when not given. */
+    long comparePid;
+    /** A second instance of the other proxy whose upstream is the farbroker relay; null when not given. */
+    InetSocketAddress compareFar;
+    /** The farbroker relay's port; 0 for any free one. */
+    int farRelayPort;
     boolean help;
+
+    /** The sides every run alternates between, in this order. */
+    List<Side> sides() {
+        return compareWith == null ? List.of(Side.DIRECT, Side.PROXY) : List.of(Side.values());
+    }
 
     /** The broker address for the proxy's upstream setting (credentials travel with each client). */
     String upstreamUri() {
@@ -102,10 +124,30 @@ final class BenchOptions {
                 case "--manyconns" -> o.manyConns = positive(arg, value);
                 case "--proxy-loops" -> o.proxyLoops = positive(arg, value);
                 case "--run-limit-s" -> o.runLimit = Duration.ofSeconds(positive(arg, value));
+                case "--compare-with" -> o.compareWith = hostPort(arg, value);
+                case "--compare-pid" -> o.comparePid = positive(arg, value);
+                case "--far-relay-port" -> o.farRelayPort = positive(arg, value);
+                case "--compare-far" -> o.compareFar = hostPort(arg, value);
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
         }
+        if (o.compareWith == null && (o.comparePid != 0 || o.compareFar != null)) {
+            throw new IllegalArgumentException("--compare-pid and --compare-far need --compare-with");
+        }
+        if (o.compareFar != null && o.farRelayPort == 0) {
+            // The other proxy was started before this run, so its upstream, the relay, needs a known port.
+            throw new IllegalArgumentException("--compare-far needs --far-relay-port");
+        }
         return o;
+    }
+
+    private static InetSocketAddress hostPort(String option, String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException(option + ": expected HOST:PORT, got " + value);
+        }
+        int port = positive(option, value.substring(colon + 1));
+        return InetSocketAddress.createUnresolved(value.substring(0, colon), port);
     }
 
     private void upstream(String value) {

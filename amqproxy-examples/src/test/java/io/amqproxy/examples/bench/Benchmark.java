@@ -5,6 +5,7 @@ import io.amqproxy.AmqProxy;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -15,8 +16,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Side-by-side benchmark: the same workloads against the broker directly and through an embedded proxy,
- * in one run, alternating direct, proxy, direct, proxy... and a table of medians and ratios at the end.
+ * Side-by-side benchmark: the same workloads against the broker directly and through an embedded proxy
+ * (and, if asked, through another proxy), in one run, alternating direct, proxy, direct, proxy... and a table
+ * of medians and ratios at the end.
  *
  * <h2>Running it</h2>
  * <pre>
@@ -24,6 +26,7 @@ import java.util.stream.Collectors;
  * bench/run --workloads connpub,confirms      # a subset
  * bench/run --reps 5 --throughput 16:500000   # more repetitions, other sizes
  * bench/run --upstream amqp://guest:guest@10.0.0.5:5672/%2F
+ * bench/run --compare-with 127.0.0.1:5674 --compare-pid 4242   # a third side: another proxy, see below
  * bench/run --help                            # every option
  * </pre>
  * {@code bench/run} compiles the api, impl and examples modules with Maven (no tests compiled or run),
@@ -36,7 +39,7 @@ import java.util.stream.Collectors;
  * <h2>Options</h2>
  * <pre>
  * --workloads LIST     comma-separated, from connpub,throughput,confirms,farbroker,manyconns (default: all)
- * --reps N             timed repetitions per side, alternating direct/proxy (default 3)
+ * --reps N             timed repetitions per side, alternating direct/proxy[/other] (default 3)
  * --no-warmup          skip the short untimed round that precedes each workload
  * --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]
  *                      (default amqp://guest:guest@127.0.0.1:5672/)
@@ -49,6 +52,10 @@ import java.util.stream.Collectors;
  * --manyconns N        client connections held at once (default 500)
  * --proxy-loops N      event loops of the embedded proxy (default 1)
  * --run-limit-s N      a single run stops starting new work after this (default 60)
+ * --compare-with HOST:PORT  another proxy in front of the same broker, run as a third side ("other")
+ * --compare-pid PID    the other proxy's process id on this machine, for its CPU time and memory
+ * --far-relay-port N   the farbroker relay listens on 127.0.0.1:N (default: any free port)
+ * --compare-far HOST:PORT   a second instance of the other proxy whose upstream is amqp://127.0.0.1:N
  * </pre>
  * BENCH_JAVA_OPTS in the environment replaces the JVM options of bench/run (default -Xms1g -Xmx1g).
  *
@@ -69,6 +76,16 @@ import java.util.stream.Collectors;
  *       memory per connection after a GC. 500 because RabbitMQ with the common limit of 1024 file
  *       descriptors accepts 832 connections at most; more only work through the proxy.</li>
  * </ul>
+ *
+ * <h2>Comparing with another proxy</h2>
+ * With {@code --compare-with}, every run alternates direct, proxy, other: the other proxy is one the user
+ * started beforehand, anywhere, with the benchmark's broker as its upstream (the benchmark does not start
+ * or configure it). Its column shows the same metrics and its own ratio to direct. What needs to look
+ * inside it is filled only with {@code --compare-pid} and only on this machine: its CPU per op or message
+ * (all of its threads, from /proc, where the embedded proxy's figure counts its event loops only, not
+ * the JVM's GC and JIT threads, so the comparison is slightly in our favour), and in manyconns its upstream
+ * connections and its resident memory. farbroker needs a second instance of it whose upstream is the relay
+ * ({@code --compare-far} and {@code --far-relay-port}); otherwise its "other" column stays empty.
  *
  * <h2>Reading the table</h2>
  * Each workload first runs a short untimed warm-up on each side, then {@code --reps} timed runs per side,
@@ -113,7 +130,7 @@ public final class Benchmark {
         private final BenchOptions options;
         private final PrintStream out;
         private final PrintStream progress;
-        private final ResultTable table = new ResultTable();
+        private final ResultTable table;
         private final List<String> warnings = new ArrayList<>();
         private final long startNanos = System.nanoTime();
 
@@ -121,6 +138,7 @@ public final class Benchmark {
             this.options = options;
             this.out = out;
             this.progress = progress;
+            this.table = new ResultTable(options.sides());
         }
 
         int execute() {
@@ -133,7 +151,23 @@ public final class Benchmark {
                         + ": " + e);
                 return 1;
             }
-            printHeader(broker);
+            Target other = null;
+            String otherDescription = null;
+            if (options.compareWith != null) {
+                other = new Target(Side.OTHER, options.compareWith.getHostString(), options.compareWith.getPort(),
+                        options.login);
+                try {
+                    otherDescription = brokerDescription(other);
+                } catch (Exception e) {
+                    progress.println("cannot reach the other proxy at " + hostPort(options.compareWith) + ": " + e);
+                    return 1;
+                }
+                if (options.comparePid > 0 && !OtherProcess.exists(options.comparePid)) {
+                    progress.println("--compare-pid: no process " + options.comparePid + " in /proc");
+                    return 1;
+                }
+            }
+            printHeader(broker, otherDescription);
             try (AmqProxy proxy = AmqProxy.builder()
                     .upstream(options.upstreamUri())
                     .listen("127.0.0.1", 0)
@@ -141,7 +175,7 @@ public final class Benchmark {
                     .safeChannelReuse(options.safeReuse)
                     .start()) {
                 Target viaProxy = new Target(Side.PROXY, "127.0.0.1", proxy.port(), options.login);
-                Endpoints local = new Endpoints(direct, viaProxy);
+                Endpoints local = new Endpoints(direct, viaProxy, other, options.comparePid);
                 for (String name : options.workloads) {
                     for (Workload workload : workloads(name, local, proxy)) {
                         runAlternating(workload);
@@ -164,7 +198,8 @@ public final class Benchmark {
                         s -> list.add(new ThroughputWorkload(local, s[0], s[1], limit)));
                 case "confirms" -> list.add(new ConfirmsWorkload(local, options.confirms, limit));
                 case "farbroker" -> list.add(new FarBrokerWorkload(local.direct(),
-                        Duration.ofMillis(options.farDelayMs), options.farOps, limit, options.safeReuse));
+                        Duration.ofMillis(options.farDelayMs), options.farOps, limit, options.safeReuse,
+                        options.farRelayPort, options.compareFar));
                 case "manyconns" -> list.add(new ManyConnsWorkload(local, proxy, options.manyConns,
                         options.manyConnsWorkers));
                 default -> throw new IllegalArgumentException(name);
@@ -172,12 +207,14 @@ public final class Benchmark {
             return list;
         }
 
-        /** Warm-up on each side, then direct, proxy, direct, proxy... {@code reps} times. */
+        /** Warm-up on each side, then direct, proxy[, other], direct, proxy[, other]... {@code reps} times. */
         private void runAlternating(Workload workload) {
             try (workload) {
                 for (int rep = options.warmup ? 0 : 1; rep <= options.reps; rep++) {
-                    for (Side side : Side.values()) {
-                        runOnce(workload, side, rep);
+                    for (Side side : options.sides()) {
+                        if (workload.covers(side)) {
+                            runOnce(workload, side, rep);
+                        }
                     }
                 }
             } catch (Exception e) {
@@ -227,7 +264,7 @@ public final class Benchmark {
             }
         }
 
-        private void printHeader(String broker) {
+        private void printHeader(String broker, String other) {
             Runtime rt = Runtime.getRuntime();
             out.println("amqproxy benchmark, " + ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
             out.printf(Locale.ROOT, "machine: %d cores, %s %s %s%n", rt.availableProcessors(),
@@ -237,12 +274,24 @@ public final class Benchmark {
             out.println("broker:  " + broker);
             out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), %s%n", options.proxyLoops,
                     options.safeReuse ? "safe channel reuse on" : "default settings");
-            out.printf(Locale.ROOT, "runs:    %d per side, alternating direct/proxy%s; medians shown%n", options.reps,
+            if (other != null) {
+                out.println("other:   a proxy outside this JVM, reports " + other
+                        + (options.comparePid > 0 ? ", pid " + options.comparePid : ", pid not given")
+                        + (options.compareFar != null ? "; for farbroker " + hostPort(options.compareFar)
+                                : "; farbroker without it"));
+            }
+            out.printf(Locale.ROOT, "runs:    %d per side, alternating %s%s; medians shown%n", options.reps,
+                    options.sides().stream().map(Side::label).collect(Collectors.joining("/")),
                     options.warmup ? ", after one warm-up each" : "");
             out.println("JVM opts: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()
                     .stream().filter(a -> a.startsWith("-X")).toList()));
             out.println("load:    " + loadAverage() + " (1-minute load average at start; other busy processes skew "
                     + "the figures)");
+        }
+
+        /** "host:port"; an unresolved address's toString() would add "/<unresolved>". */
+        private static String hostPort(InetSocketAddress address) {
+            return address.getHostString() + ":" + address.getPort();
         }
 
         private static String loadAverage() {
@@ -252,8 +301,12 @@ public final class Benchmark {
 
         private void printNotes() {
             out.println();
-            out.println("proxy/direct: higher is better for ops/s, msg/s, MiB/s; "
-                    + "lower for latencies, times, CPU, memory.");
+            out.println("proxy/direct" + (options.compareWith != null ? ", other/direct" : "")
+                    + ": higher is better for ops/s, msg/s, MiB/s; lower for latencies, times, CPU, memory.");
+            if (options.compareWith != null) {
+                out.println("other: proxy CPU counts all of its process's threads (GC included), proxy only its "
+                        + "event loops; other proxy RSS is its whole process with all connections open.");
+            }
             String label = "manyconns " + options.manyConns;
             for (String memory : List.of("heap", "direct")) {
                 String metric = "JVM " + memory + " KiB/conn";

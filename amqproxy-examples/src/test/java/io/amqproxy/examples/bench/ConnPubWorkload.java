@@ -25,15 +25,15 @@ final class ConnPubWorkload implements Workload {
     @Override
     public RunResult run(Side side, boolean warmup) throws InterruptedException {
         int count = warmup ? Math.max(4 * workers, ops / 2) : ops; // the handshake path needs a while to JIT
-        long cpuStart = ProxyCpu.loopThreadsNanos();
+        long cpuStart = endpoints.proxyCpuNanos(side);
         ConnPubLoop.Result r = ConnPubLoop.run(endpoints.target(side).factory(), count, workers, limit);
-        long cpuEnd = ProxyCpu.loopThreadsNanos();
+        long cpuEnd = endpoints.proxyCpuNanos(side);
 
         RunResult result = new RunResult(label())
                 .add("ops/s", r.completed() == 0 ? Double.NaN : r.opsPerSecond())
                 .add("p50 ms", r.percentileMillis(0.50))
                 .add("p99 ms", r.percentileMillis(0.99))
-                .add("proxy CPU us/op", ProxyCpu.microsPer(side, cpuStart, cpuEnd, r.completed()));
+                .add("proxy CPU us/op", ProxyCpu.microsPer(cpuStart, cpuEnd, r.completed()));
         if (r.errors() > 0) {
             result.warn(r.errors() + " of " + count + " operations failed, first: " + r.firstError());
         }

@@ -38,15 +38,19 @@ final class DelayRelay implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean closed;
 
-    private DelayRelay(InetSocketAddress target, Duration delay) throws IOException {
+    private DelayRelay(int port, InetSocketAddress target, Duration delay) throws IOException {
         this.target = target;
         this.delayNanos = delay.toNanos();
-        this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket(port, 128, InetAddress.getLoopbackAddress());
     }
 
-    /** Starts a relay on 127.0.0.1 at an ephemeral port that forwards to the target with the given one-way delay. */
-    static DelayRelay start(String targetHost, int targetPort, Duration oneWayDelay) throws IOException {
-        DelayRelay relay = new DelayRelay(new InetSocketAddress(targetHost, targetPort), oneWayDelay);
+    /**
+     * Starts a relay on 127.0.0.1 that forwards to the target with the given one-way delay.
+     *
+     * @param port the port to listen on, 0 for any free one
+     */
+    static DelayRelay start(int port, String targetHost, int targetPort, Duration oneWayDelay) throws IOException {
+        DelayRelay relay = new DelayRelay(port, new InetSocketAddress(targetHost, targetPort), oneWayDelay);
         daemon(relay::acceptLoop, "bench-relay-accept").start();
         return relay;
     }

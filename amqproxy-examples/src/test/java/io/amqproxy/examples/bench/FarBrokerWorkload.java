@@ -2,12 +2,17 @@ package io.amqproxy.examples.bench;
 
 import io.amqproxy.AmqProxy;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
  * farbroker: connpub with one worker against a broker made distant by a {@link DelayRelay}. Direct clients
  * connect to the relay; the proxy's upstream is the relay, so only the proxy pays the distance, and only for
  * what it cannot answer itself. The relay and that second proxy start on the first run and stop on close.
+ *
+ * <p>The other proxy, started outside this JVM before the run, cannot follow the relay to an ephemeral port:
+ * it takes a second instance of it whose upstream is a relay at a fixed port ({@code --compare-far} with
+ * {@code --far-relay-port}). Without that this workload has no "other" side.
  */
 final class FarBrokerWorkload implements Workload {
 
@@ -17,19 +22,31 @@ final class FarBrokerWorkload implements Workload {
     private final Duration oneWayDelay;
     private final int ops;
     private final Duration limit;
+    private final int relayPort;
+    private final InetSocketAddress otherFar;
     private DelayRelay relay;
     private AmqProxy farProxy;
     private Endpoints endpoints;
 
     /**
-     * @param broker where the relay forwards to; its login is used by the clients
+     * @param broker    where the relay forwards to; its login is used by the clients
+     * @param relayPort the relay's port, 0 for any free one
+     * @param otherFar  the other proxy's instance whose upstream is that relay port, or null
      */
-    FarBrokerWorkload(Target broker, Duration oneWayDelay, int ops, Duration limit, boolean safeReuse) {
+    FarBrokerWorkload(Target broker, Duration oneWayDelay, int ops, Duration limit, boolean safeReuse,
+            int relayPort, InetSocketAddress otherFar) {
         this.safeReuse = safeReuse;
         this.broker = broker;
         this.oneWayDelay = oneWayDelay;
         this.ops = ops;
         this.limit = limit;
+        this.relayPort = relayPort;
+        this.otherFar = otherFar;
+    }
+
+    @Override
+    public boolean covers(Side side) {
+        return side != Side.OTHER || otherFar != null;
     }
 
     @Override
@@ -58,15 +75,18 @@ final class FarBrokerWorkload implements Workload {
     }
 
     private void open() throws Exception {
-        relay = DelayRelay.start(broker.host(), broker.port(), oneWayDelay);
+        relay = DelayRelay.start(relayPort, broker.host(), broker.port(), oneWayDelay);
         farProxy = AmqProxy.builder()
                 .upstream("amqp://127.0.0.1:" + relay.port())
                 .listen("127.0.0.1", 0)
                 .safeChannelReuse(safeReuse)
                 .start();
+        Target other = otherFar == null ? null
+                : new Target(Side.OTHER, otherFar.getHostString(), otherFar.getPort(), broker.login());
         endpoints = new Endpoints(
                 new Target(Side.DIRECT, "127.0.0.1", relay.port(), broker.login()),
-                new Target(Side.PROXY, "127.0.0.1", farProxy.port(), broker.login()));
+                new Target(Side.PROXY, "127.0.0.1", farProxy.port(), broker.login()),
+                other, 0);
     }
 
     @Override

@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Heap and direct buffer memory are measured for the whole JVM, after a GC, with all connections open,
  * minus the same before opening: on the direct side that is the clients alone, on the proxy side the clients
- * plus the proxy, so the difference of the two is the proxy's share.
+ * plus the proxy, so the difference of the two is the proxy's share. The other proxy's memory is not in this
+ * JVM: its side shows instead the resident set of its process with all connections open (whole process,
+ * baseline included; its allocator need not give memory back between runs, so a difference would mislead).
  */
 final class ManyConnsWorkload implements Workload {
 
@@ -76,11 +78,19 @@ final class ManyConnsWorkload implements Workload {
                         + " connections, then: " + opened.firstError());
             }
 
-            double heapPerConn = allOpen ? (heapUsedAfterGc() - heapBefore) / KIB / count : Double.NaN;
-            double directPerConn = allOpen ? (directBytes() - directBefore) / KIB / count : Double.NaN;
-            double brokerSeen = allOpen && !warmup
-                    ? BrokerConnections.fromPorts(brokerClientPorts(side, open)) : Double.NaN;
-            double upstreams = side == Side.PROXY ? proxy.stats().upstreamConnections() : Double.NaN;
+            boolean inJvm = allOpen && side != Side.OTHER;
+            double heapPerConn = inJvm ? (heapUsedAfterGc() - heapBefore) / KIB / count : Double.NaN;
+            double directPerConn = inJvm ? (directBytes() - directBefore) / KIB / count : Double.NaN;
+            double otherResident = allOpen && side == Side.OTHER && endpoints.otherPid() > 0
+                    ? OtherProcess.residentMiB(endpoints.otherPid()) : Double.NaN;
+            Set<Integer> brokerPorts = allOpen && !warmup ? brokerClientPorts(side, open) : null;
+            double brokerSeen = BrokerConnections.fromPorts(brokerPorts);
+            double upstreams = switch (side) {
+                case DIRECT -> Double.NaN;
+                case PROXY -> proxy.stats().upstreamConnections();
+                // its sockets to the broker, the same ports as broker conns but without asking the broker
+                case OTHER -> brokerPorts == null ? Double.NaN : brokerPorts.size();
+            };
 
             Progress closed = parallel(count, i -> {
                 Connection c = open[i];
@@ -97,7 +107,8 @@ final class ManyConnsWorkload implements Workload {
                     .add("broker conns", brokerSeen)
                     .add("proxy upstream conns", upstreams)
                     .add("JVM heap KiB/conn", heapPerConn)
-                    .add("JVM direct KiB/conn", directPerConn);
+                    .add("JVM direct KiB/conn", directPerConn)
+                    .add("other proxy RSS MiB", otherResident);
         } finally {
             for (Connection c : open) {
                 if (c != null) {
@@ -120,11 +131,16 @@ final class ManyConnsWorkload implements Workload {
 
     /**
      * The client ports of the connections the broker should see for this side: the clients themselves when
-     * direct; through the proxy, every socket this JVM has to the broker, i.e. the proxy's upstreams.
+     * direct; through the proxy, every socket this JVM has to the broker, i.e. the proxy's upstreams; through
+     * the other proxy, every socket its process has to the broker (null, unknown, without its pid).
      */
     private Set<Integer> brokerClientPorts(Side side, Connection[] clients) {
+        int brokerPort = endpoints.direct().port();
         if (side == Side.PROXY) {
-            return OwnSockets.localPortsConnectedTo(endpoints.direct().port());
+            return OwnSockets.localPortsConnectedTo(brokerPort);
+        }
+        if (side == Side.OTHER) {
+            return endpoints.otherPid() > 0 ? OwnSockets.localPortsConnectedTo(endpoints.otherPid(), brokerPort) : null;
         }
         Set<Integer> ports = new HashSet<>();
         for (Connection c : clients) {

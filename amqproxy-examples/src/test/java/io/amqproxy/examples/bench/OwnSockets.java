@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The local ports of this JVM's TCP connections to a given remote port, read from Linux's /proc: the
- * process's socket inodes from {@code /proc/self/fd}, matched against {@code /proc/net/tcp} and {@code tcp6}.
- * That tells which of the broker's connections are ours, whoever else is connected to it.
+ * The local ports of a process's TCP connections to a given remote port, read from Linux's /proc: the
+ * process's socket inodes from {@code /proc/PID/fd}, matched against {@code /proc/net/tcp} and {@code tcp6}.
+ * That tells which of the broker's connections are ours (or the other proxy's), whoever else is connected.
  */
 final class OwnSockets {
 
@@ -24,8 +24,20 @@ final class OwnSockets {
 
     /** Local ports of this process's sockets connected to {@code remotePort}, or null off Linux. */
     static Set<Integer> localPortsConnectedTo(int remotePort) {
+        return localPortsConnectedTo("self", remotePort);
+    }
+
+    /**
+     * The same for another process of the same machine and network namespace; null when its descriptors
+     * cannot be read (another user's process, unless this one runs as root).
+     */
+    static Set<Integer> localPortsConnectedTo(long pid, int remotePort) {
+        return localPortsConnectedTo(Long.toString(pid), remotePort);
+    }
+
+    private static Set<Integer> localPortsConnectedTo(String process, int remotePort) {
         try {
-            Set<String> inodes = socketInodes();
+            Set<String> inodes = socketInodes(process);
             Set<Integer> ports = new HashSet<>();
             for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
                 Path path = Path.of(table);
@@ -45,9 +57,9 @@ final class OwnSockets {
         }
     }
 
-    private static Set<String> socketInodes() throws IOException {
+    private static Set<String> socketInodes(String process) throws IOException {
         Set<String> inodes = new HashSet<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", process, "fd"))) {
             for (Path fd : fds) {
                 try {
                     String target = Files.readSymbolicLink(fd).toString(); // "socket:[12345]"

@@ -41,9 +41,12 @@ final class ProxyCpu {
         return sum;
     }
 
-    /** Microseconds of proxy CPU per unit of work between two readings, NaN on the direct side. */
-    static double microsPer(Side side, long startNanos, long endNanos, long units) {
-        if (side != Side.PROXY || units <= 0 || !supported()) {
+    /**
+     * Microseconds of proxy CPU per unit of work between two readings of {@link Endpoints#proxyCpuNanos}; NaN
+     * when a reading is -1 (the direct side, or a CPU time that cannot be read).
+     */
+    static double microsPer(long startNanos, long endNanos, long units) {
+        if (startNanos < 0 || endNanos < 0 || units <= 0) {
             return Double.NaN;
         }
         return (endNanos - startNanos) / 1_000.0 / units;

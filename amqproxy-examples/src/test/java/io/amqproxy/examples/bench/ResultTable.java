@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Collects the values of every run and prints, per workload and metric, the median of each side and the
- * ratio proxy / direct. Rows keep the order in which they were first seen.
+ * ratio of each proxy side to direct. Rows keep the order in which they were first seen.
  */
 final class ResultTable {
 
@@ -18,6 +18,12 @@ final class ResultTable {
     }
 
     private final Map<Key, Map<Side, List<Double>>> values = new LinkedHashMap<>();
+    private final List<Side> sides;
+
+    /** A table with a column for each side, in the order given, direct first. */
+    ResultTable(List<Side> sides) {
+        this.sides = List.copyOf(sides);
+    }
 
     /** Adds one run's values for one side. */
     void add(Side side, List<Measurement> measurements) {
@@ -37,15 +43,27 @@ final class ResultTable {
     /** Prints the table in Markdown, so it pastes into the README as is. */
     void print(PrintStream out) {
         List<String[]> lines = new ArrayList<>();
-        lines.add(new String[] {"workload", "metric", "direct", "proxy", "proxy/direct"});
-        for (Key key : values.keySet()) {
-            double direct = median(key.row(), key.metric(), Side.DIRECT);
-            double proxy = median(key.row(), key.metric(), Side.PROXY);
-            double ratio = direct > 0 && !Double.isNaN(proxy) ? proxy / direct : Double.NaN;
-            lines.add(new String[] {key.row(), key.metric(), format(direct), format(proxy),
-                    Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, ratio < 0.1 ? "%.3fx" : "%.2fx", ratio)});
+        List<String> header = new ArrayList<>(List.of("workload", "metric"));
+        for (Side side : sides) {
+            header.add(side.label());
+            if (side != Side.DIRECT) {
+                header.add(side.label() + "/direct");
+            }
         }
-        int[] widths = new int[5];
+        lines.add(header.toArray(String[]::new));
+        for (Key key : values.keySet()) {
+            List<String> cells = new ArrayList<>(List.of(key.row(), key.metric()));
+            double direct = median(key.row(), key.metric(), Side.DIRECT);
+            for (Side side : sides) {
+                double value = median(key.row(), key.metric(), side);
+                cells.add(format(value));
+                if (side != Side.DIRECT) {
+                    cells.add(ratio(value, direct));
+                }
+            }
+            lines.add(cells.toArray(String[]::new));
+        }
+        int[] widths = new int[lines.get(0).length];
         for (String[] line : lines) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], line[i].length());
@@ -61,6 +79,11 @@ final class ResultTable {
                 out.println(row(rule, widths));
             }
         }
+    }
+
+    private static String ratio(double value, double direct) {
+        double ratio = direct > 0 && !Double.isNaN(value) ? value / direct : Double.NaN;
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, ratio < 0.1 ? "%.3fx" : "%.2fx", ratio);
     }
 
     private static String row(String[] cells, int[] widths) {

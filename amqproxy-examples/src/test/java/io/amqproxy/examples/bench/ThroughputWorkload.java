@@ -81,7 +81,7 @@ final class ThroughputWorkload implements Workload {
                 sub.basicConsume(queue, true, counter);
 
                 long deadline = System.nanoTime() + limit.toNanos();
-                long cpuStart = ProxyCpu.loopThreadsNanos();
+                long cpuStart = endpoints.proxyCpuNanos(side);
                 long start = System.nanoTime();
                 int published = 0;
                 while (published < count && ((published & 1023) != 0 || System.nanoTime() < deadline)) {
@@ -90,13 +90,13 @@ final class ThroughputWorkload implements Workload {
                 }
                 boolean done = counter.all.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 long end = done ? counter.lastNanos : System.nanoTime();
-                long cpuEnd = ProxyCpu.loopThreadsNanos();
+                long cpuEnd = endpoints.proxyCpuNanos(side);
                 int received = counter.received.get();
 
                 double seconds = (end - start) / 1e9;
                 result.add("msg/s", received / seconds)
                         .add("MiB/s", received * (double) messageSize / MIB / seconds)
-                        .add("proxy CPU us/msg", ProxyCpu.microsPer(side, cpuStart, cpuEnd, received));
+                        .add("proxy CPU us/msg", ProxyCpu.microsPer(cpuStart, cpuEnd, received));
                 if (!done) {
                     result.warn("time limit: published " + published + ", consumed " + received + " of " + count);
                 }
