@@ -59,6 +59,7 @@ class ConnectionBlockedTest {
 
     @AfterEach
     void stop() throws Exception {
+        MemoryAlarm.clearAnyLeftOn();
         if (direct != null) {
             try (Channel ch = direct.createChannel()) {
                 ch.queueDelete(queue);

@@ -2,6 +2,7 @@ package io.amqproxy;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.AMQP;
@@ -31,11 +32,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * consumer must keep draining too, although its connection and the publisher's share one pooled broker
  * connection until the consumer starts consuming.
  */
-@Timeout(value = 90, unit = TimeUnit.SECONDS)
+// a separate thread, so that a client call hung under the alarm cannot keep the test (and the alarm) forever
+@Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConsumersDuringAlarmTest {
 
     private static final int MESSAGES = 300;
     private static final int PREFETCH = 10;
+    private static final int LATE_PUBLISHERS = 5;
 
     private BrokerSide broker;
     private String queue;
@@ -51,6 +54,7 @@ class ConsumersDuringAlarmTest {
 
     @AfterEach
     void tearDown() {
+        MemoryAlarm.clearAnyLeftOn();
         if (broker != null) {
             broker.deleteQueue(queue);
             broker.close();
@@ -128,6 +132,57 @@ class ConsumersDuringAlarmTest {
     }
 
     @Test
+    void clientsArrivingDuringTheAlarmConsumeAndDeclareWhileTheirPublishesWaitInTheProxy() throws Exception {
+        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
+             Connection first = TestBroker.viaProxy(proxy.port()).newConnection("alarm test first publisher")) {
+            Channel pub = first.createChannel();
+            BlockedRecorder blocked = new BlockedRecorder();
+            first.addBlockedListener(blocked);
+            String other = BrokerSide.uniqueName("alarm-declared-late");
+            GatedConsumer late;
+            int published;
+            List<Connection> latePublishers = new ArrayList<>();
+            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+                published = publishUntilBlocked(pub, queue, blocked); // the pooled broker connection is blocked now
+
+                // a consumer that starts only now: set-up, deliveries and acks must not wait for the alarm
+                ConnectionFactory bounded = TestBroker.viaProxy(proxy.port());
+                bounded.setChannelRpcTimeout(5000); // a set-up stuck behind the alarm fails fast
+                Connection consumer = bounded.newConnection("alarm test late consumer");
+                late = startGatedConsumer(consumer);
+                late.open();
+                Await.until(Duration.ofSeconds(20), "the late consumer drains the " + MESSAGES + " messages under the alarm",
+                        () -> late.acked.get() == MESSAGES);
+
+                // publishers that start now: their publishes wait in the proxy, so the broker connection they share
+                // is not blocked and keeps serving them and their neighbours; were the publishes sent, each new
+                // client would meet a blocked connection and need a new one
+                for (int i = 0; i < LATE_PUBLISHERS; i++) {
+                    Connection c = TestBroker.viaProxy(proxy.port()).newConnection("alarm test late publisher " + i);
+                    latePublishers.add(c);
+                    c.createChannel().basicPublish("", queue, null, new byte[16]);
+                }
+                try (Connection neighbour = bounded.newConnection("alarm test late neighbour")) {
+                    neighbour.createChannel().queueDeclare(other, false, false, true, null);
+                }
+                assertThat(proxy.stats().upstreamConnections())
+                        .as("broker connections: the blocked one, one for everything since, one for consumers")
+                        .isLessThanOrEqualTo(3);
+                Thread.sleep(300); // a publish that slipped through would be delivered by now
+                assertThat(late.received.get()).as("deliveries of messages published under the alarm").isEqualTo(MESSAGES);
+                assertThat(blocked.unblocked()).as("the alarm was still on").isFalse();
+            }
+            Await.until(Duration.ofSeconds(20), "the first publisher is unblocked", blocked::unblocked);
+            int expected = MESSAGES + published + LATE_PUBLISHERS;
+            Await.until(Duration.ofSeconds(20), "every message published under the alarm is consumed after it",
+                    () -> late.received.get() == expected);
+            for (Connection c : latePublishers) {
+                c.close(5000); // read again now: their Close is answered
+            }
+        }
+    }
+
+    @Test
     void channelsTiedToTheirConnectionStayWhereTheyAre() throws Exception {
         try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
              Connection client = TestBroker.viaProxy(proxy.port()).newConnection("alarm test pinned channels")) {
@@ -159,13 +214,17 @@ class ConsumersDuringAlarmTest {
         return c;
     }
 
-    private static void publishUntilBlocked(Channel pub, String queue, BlockedRecorder blocked) throws IOException {
+    /** Publishes until the broker blocks the publisher's connection; returns how many it published. */
+    private static int publishUntilBlocked(Channel pub, String queue, BlockedRecorder blocked) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int published = 0;
         while (!blocked.blocked() && System.nanoTime() < deadline) {
             pub.basicPublish("", queue, null, new byte[16]);
+            published++;
             Await.quietly(Duration.ofMillis(200), blocked::blocked);
         }
         assertThat(blocked.blocked()).as("the publisher got Connection.Blocked").isTrue();
+        return published;
     }
 
     /** Counts deliveries; holds back its acks until {@link #open()}, then acks everything at once. */

@@ -12,6 +12,9 @@ public final class MemoryAlarm implements AutoCloseable {
 
     private static final Pattern WATERMARK = Pattern.compile("\\{vm_memory_high_watermark,(\\{absolute,)?([^}]+)}");
 
+    /** The alarm raised last and not cleared yet, for {@link #clearAnyLeftOn()}. */
+    private static volatile MemoryAlarm active;
+
     private final String[] original;
     private boolean cleared;
 
@@ -22,14 +25,27 @@ public final class MemoryAlarm implements AutoCloseable {
     /** Sets a watermark far below what the broker uses, so the alarm goes off at once. */
     public static MemoryAlarm raise() {
         MemoryAlarm alarm = new MemoryAlarm(configuredWatermark());
+        active = alarm;
         TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
         return alarm;
     }
 
+    /**
+     * Clears an alarm a test left on, for an {@code @AfterEach}: when a test thread hangs under the alarm and
+     * its timeout abandons it, its try-with-resources never runs, and every later test would meet the alarm.
+     */
+    public static void clearAnyLeftOn() {
+        MemoryAlarm left = active;
+        if (left != null) {
+            left.clear();
+        }
+    }
+
     /** Restores the configured watermark; the broker clears the alarm shortly after. Idempotent. */
-    public void clear() {
+    public synchronized void clear() {
         if (!cleared) {
             cleared = true;
+            active = null;
             String[] args = new String[original.length + 1];
             args[0] = "set_vm_memory_high_watermark";
             System.arraycopy(original, 0, args, 1, original.length);

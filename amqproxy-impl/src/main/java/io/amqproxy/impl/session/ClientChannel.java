@@ -36,6 +36,8 @@ final class ClientChannel implements ChannelPeer {
     private UpstreamChannel upstream;
     private OutputBuffer stage;
     private boolean staging;
+    /** A whole publish waits in {@link #stage} for a broker alarm to end (see ClientSession#holdsPublishesNow). */
+    private boolean held;
     private boolean headerSeen;
     private long bodyRemaining;
     /** Safe channel reuse: nothing but plain publishes and no-ack gets happened here so far. */
@@ -273,9 +275,27 @@ final class ClientChannel implements ChannelPeer {
 
     private void completePublish(UpstreamConnection up) {
         staging = false;
+        if (!up.isBlocked() && session.holdsPublishesNow()) {
+            held = true; // stays staged until the alarm is over; the session reads no more meanwhile
+            return;
+        }
+        sendStaged(up);
+    }
+
+    private void sendStaged(UpstreamConnection up) {
         up.output().append(stage);
         up.markDirty();
         session.metrics().messagesPublished++;
+    }
+
+    /** The alarm is over: sends the publish held back, if the channel still has one. */
+    void releaseHeldPublish() {
+        if (held) {
+            held = false;
+            if (upstream != null && !stage.isEmpty()) {
+                sendStaged(upstream.connection());
+            }
+        }
     }
 
     private void forward(int type, ByteBuffer buf, int off, int len) {

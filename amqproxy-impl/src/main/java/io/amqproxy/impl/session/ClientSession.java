@@ -70,6 +70,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private long outputAccounted;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
+    /** A publish of this client waits for a broker alarm to end; nothing more is read from it meanwhile. */
+    private boolean holdingPublish;
+    private final Runnable releaseHeld = this::releaseHeldPublishes;
 
     public ClientSession(LoopContext ctx, UpstreamPool pool, SocketChannel socket, Transport transport) throws IOException {
         super(ctx.loop, socket);
@@ -197,6 +200,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     public boolean onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
         if (state == State.AUTHENTICATING || state == State.VERIFYING || state == State.CLOSED) {
             return false; // keep it until the broker has answered for this client
+        }
+        if (holdingPublish) {
+            return false; // keep the rest until the held publish has gone (frames stay in order)
         }
         ctx.metrics.framesFromClients++;
         try {
@@ -439,6 +445,36 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
     }
 
+    /**
+     * Called with a whole publish staged: whether it must wait because the broker has a resource alarm on
+     * (see {@link UpstreamPool#alarmOn()}). If so, this client is not read until the alarm is over, and then
+     * every held publish goes out in order before anything else it sent.
+     */
+    boolean holdsPublishesNow() {
+        if (!pool.alarmOn()) {
+            return false;
+        }
+        if (!holdingPublish) {
+            holdingPublish = true;
+            pauseReading();
+            pool.afterAlarm(releaseHeld);
+        }
+        return true;
+    }
+
+    private void releaseHeldPublishes() {
+        holdingPublish = false;
+        if (state != State.OPEN) {
+            return;
+        }
+        for (ClientChannel ch : channels) {
+            if (ch != null) {
+                ch.releaseHeldPublish();
+            }
+        }
+        resumeReading();
+    }
+
     void releaseChannel(ClientChannel ch) {
         if (channels[ch.id()] == ch) {
             channels[ch.id()] = null;
@@ -510,6 +546,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             up.detach(this);
         }
         attached.clear();
+        if (holdingPublish) {
+            holdingPublish = false;
+            pool.cancelAfterAlarm(releaseHeld);
+        }
         primary = null;
         consumerPrimary = null;
         exclusiveGuard.deleteAll(done);

@@ -549,12 +549,18 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         } else if (method == Methods.CONNECTION_CLOSE_OK) {
             closeSocket();
         } else if (method == Methods.CONNECTION_BLOCKED) {
+            if (!blocked) {
+                pool.alarmRaised();
+            }
             blocked = true;
             blockedReason = r.hasMore() ? r.shortStr() : "";
             for (UpstreamClient c : new ArrayList<>(clients)) {
                 c.upstreamBlocked(blockedReason);
             }
         } else if (method == Methods.CONNECTION_UNBLOCKED) {
+            if (blocked) {
+                pool.alarmCleared();
+            }
             blocked = false;
             for (UpstreamClient c : new ArrayList<>(clients)) {
                 c.upstreamUnblocked();
@@ -704,6 +710,10 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (state != State.CLOSED) {
             state = State.CLOSED;
             pool.remove(this);
+        }
+        if (blocked) {
+            blocked = false; // a connection that is gone no longer speaks for the alarm
+            pool.alarmCleared();
         }
     }
 

@@ -25,6 +25,10 @@ public final class UpstreamPool {
 
     private final LoopContext ctx;
     private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
+    /** Connections the broker has blocked (a resource alarm); while any is, see {@link #alarmOn()}. */
+    private int blocked;
+    /** Clients holding a publish back until the alarm is over. */
+    private final java.util.Set<Runnable> alarmWaiters = new java.util.LinkedHashSet<>();
     /** Broker unreachable this many times in a row; new connects wait {@link #retryAt} (backoff). */
     private int consecutiveFailures;
     private long retryAt;
@@ -126,13 +130,13 @@ public final class UpstreamPool {
     }
 
     private UpstreamConnection withRoom(Credentials credentials, UpstreamConnection preferred, boolean forConsumers) {
-        if (preferred != null && preferred.isForConsumers() == forConsumers && preferred.hasRoom()) {
+        if (takesChannel(preferred, forConsumers)) {
             return preferred;
         }
         List<UpstreamConnection> list = byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
-                if (c.isForConsumers() == forConsumers && c.hasRoom()) {
+                if (takesChannel(c, forConsumers)) {
                     return c;
                 }
             }
@@ -142,6 +146,52 @@ public final class UpstreamPool {
             c.connect();
         }
         return c;
+    }
+
+    /**
+     * Whether a new channel may go to {@code c}: its kind, with room, and not blocked by the broker. A blocked
+     * connection is not read until the alarm is over, so a channel opened there could not even declare a
+     * queue; the next connection opened instead stays unblocked, because publishes are held back in the
+     * proxy while the alarm lasts (see {@link #alarmOn()}).
+     */
+    private static boolean takesChannel(UpstreamConnection c, boolean forConsumers) {
+        return c != null && c.isForConsumers() == forConsumers && c.hasRoom() && !c.isBlocked();
+    }
+
+    /**
+     * Whether the broker has a resource alarm on, as far as this pool knows: some connection of it is blocked.
+     * RabbitMQ blocks a connection the moment it sees a publish during an alarm and then stops reading it,
+     * acknowledgements and all; so while the alarm lasts, publishes for connections not yet blocked wait in
+     * the proxy instead, and those connections stay readable for consumers and declarations.
+     */
+    public boolean alarmOn() {
+        return blocked > 0;
+    }
+
+    /** Runs {@code resume} once the alarm is over (at once if it already is). */
+    public void afterAlarm(Runnable resume) {
+        if (blocked == 0) {
+            resume.run();
+        } else {
+            alarmWaiters.add(resume);
+        }
+    }
+
+    /** Forgets a {@link #afterAlarm} wait of a client that went away. */
+    public void cancelAfterAlarm(Runnable resume) {
+        alarmWaiters.remove(resume);
+    }
+
+    void alarmRaised() {
+        blocked++;
+    }
+
+    void alarmCleared() {
+        if (blocked > 0 && --blocked == 0 && !alarmWaiters.isEmpty()) {
+            List<Runnable> resume = new ArrayList<>(alarmWaiters);
+            alarmWaiters.clear();
+            resume.forEach(Runnable::run);
+        }
     }
 
     private UpstreamConnection open(Credentials credentials, boolean forConsumers) {
