@@ -702,6 +702,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public void upstreamWritable() {
-        resumeReading();
+        if (!holdingPublish) { // a held publish keeps the client paused until the alarm is over
+            resumeReading();
+        }
     }
 }
