@@ -288,12 +288,17 @@ final class ClientChannel implements ChannelPeer {
         session.metrics().messagesPublished++;
     }
 
-    /** The alarm is over: sends the publish held back, if the channel still has one. */
+    /**
+     * The alarm is over: sends the publish held back, if the channel still has one and its connection is
+     * still there (the alarm may have ended because that very connection failed; its clients hear of it next).
+     */
     void releaseHeldPublish() {
         if (held) {
             held = false;
-            if (upstream != null && !stage.isEmpty()) {
+            if (upstream != null && upstream.connection().isUsable() && !stage.isEmpty()) {
                 sendStaged(upstream.connection());
+            } else if (stage != null) {
+                stage.clear();
             }
         }
     }
