@@ -36,8 +36,6 @@ final class ClientChannel implements ChannelPeer {
     private UpstreamChannel upstream;
     private OutputBuffer stage;
     private boolean staging;
-    /** A whole publish waits in {@link #stage} for a broker alarm to end (see ClientSession#holdsPublishesNow). */
-    private boolean held;
     private boolean headerSeen;
     private long bodyRemaining;
     /** Safe channel reuse: nothing but plain publishes and no-ack gets happened here so far. */
@@ -275,9 +273,8 @@ final class ClientChannel implements ChannelPeer {
 
     private void completePublish(UpstreamConnection up) {
         staging = false;
-        if (!up.isBlocked() && session.holdsPublishesNow()) {
-            held = true; // stays staged until the alarm is over; the session reads no more meanwhile
-            return;
+        if (!up.isBlocked() && session.holdsPublishNow(this)) {
+            return; // stays staged until the alarm is over; the session reads no more meanwhile
         }
         sendStaged(up);
     }
@@ -289,17 +286,15 @@ final class ClientChannel implements ChannelPeer {
     }
 
     /**
-     * The alarm is over: sends the publish held back, if the channel still has one and its connection is
-     * still there (the alarm may have ended because that very connection failed; its clients hear of it next).
+     * The alarm is over: sends the publish held back, if the channel still has it (closing the channel drops
+     * it) and its connection is still there (the alarm may have ended because that very connection failed;
+     * its clients hear of it next).
      */
-    void releaseHeldPublish() {
-        if (held) {
-            held = false;
-            if (upstream != null && upstream.connection().isUsable() && !stage.isEmpty()) {
-                sendStaged(upstream.connection());
-            } else if (stage != null) {
-                stage.clear();
-            }
+    void sendHeldPublish() {
+        if (upstream != null && upstream.connection().isUsable() && !stage.isEmpty()) {
+            sendStaged(upstream.connection());
+        } else {
+            stage.clear();
         }
     }
 

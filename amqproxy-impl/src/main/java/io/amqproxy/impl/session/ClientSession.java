@@ -70,9 +70,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private long outputAccounted;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
-    /** A publish of this client waits for a broker alarm to end; nothing more is read from it meanwhile. */
-    private boolean holdingPublish;
-    private final Runnable releaseHeld = this::releaseHeldPublishes;
+    /** The channel whose whole publish waits for a broker alarm to end; nothing more is read meanwhile. */
+    private ClientChannel holding;
+    private final Runnable releaseHeld = this::releaseHeldPublish;
 
     public ClientSession(LoopContext ctx, UpstreamPool pool, SocketChannel socket, Transport transport) throws IOException {
         super(ctx.loop, socket);
@@ -179,6 +179,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected boolean mayRead() {
+        if (holding != null) {
+            pauseReading(); // until the alarm is over, whoever else resumed reading
+            return false;
+        }
         for (int i = 0; i < attached.size(); i++) {
             UpstreamConnection up = attached.get(i);
             if (up.isCongested()) {
@@ -201,7 +205,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         if (state == State.AUTHENTICATING || state == State.VERIFYING || state == State.CLOSED) {
             return false; // keep it until the broker has answered for this client
         }
-        if (holdingPublish) {
+        if (holding != null) {
             return false; // keep the rest until the held publish has gone (frames stay in order)
         }
         ctx.metrics.framesFromClients++;
@@ -446,33 +450,27 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     }
 
     /**
-     * Called with a whole publish staged: whether it must wait because the broker has a resource alarm on
-     * (see {@link UpstreamPool#alarmOn()}). If so, this client is not read until the alarm is over, and then
-     * every held publish goes out in order before anything else it sent.
+     * Called by {@code ch} with a whole publish staged: whether it must wait because the broker has a resource
+     * alarm on (see {@link UpstreamPool#alarmOn()}). If so, this client is not read until the alarm is over, and
+     * then the held publish goes out before anything else it sent. Only one can be held: reading stops with it.
      */
-    boolean holdsPublishesNow() {
+    boolean holdsPublishNow(ClientChannel ch) {
         if (!pool.alarmOn()) {
             return false;
         }
-        if (!holdingPublish) {
-            holdingPublish = true;
-            pauseReading();
-            pool.afterAlarm(releaseHeld);
-        }
+        holding = ch;
+        pauseReading();
+        pool.afterAlarm(releaseHeld);
         return true;
     }
 
-    private void releaseHeldPublishes() {
-        holdingPublish = false;
-        if (state != State.OPEN) {
-            return;
+    private void releaseHeldPublish() {
+        ClientChannel ch = holding;
+        holding = null;
+        if (state == State.OPEN) {
+            ch.sendHeldPublish();
+            resumeReading();
         }
-        for (ClientChannel ch : channels) {
-            if (ch != null) {
-                ch.releaseHeldPublish();
-            }
-        }
-        resumeReading();
     }
 
     void releaseChannel(ClientChannel ch) {
@@ -546,8 +544,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             up.detach(this);
         }
         attached.clear();
-        if (holdingPublish) {
-            holdingPublish = false;
+        if (holding != null) {
+            holding = null;
             pool.cancelAfterAlarm(releaseHeld);
         }
         primary = null;
@@ -702,8 +700,6 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public void upstreamWritable() {
-        if (!holdingPublish) { // a held publish keeps the client paused until the alarm is over
-            resumeReading();
-        }
+        resumeReading();
     }
 }
