@@ -172,6 +172,32 @@ class ChannelMultiplexingTest {
     }
 
     @Test
+    void theBrokerHearsOfAChannelWithItsFirstFrame() throws Exception {
+        String queue = fx.newQueue("mux-unused");
+        AmqProxy proxy = fx.startProxy(channelsPerUpstream(2047));
+        try (Connection conn = user.viaProxy(proxy.port()).newConnection()) {
+            Channel used = conn.createChannel();
+            useChannel(used, queue, "used");
+            List<Channel> idle = new ArrayList<>();
+            for (int n = 0; n < 20; n++) {
+                idle.add(conn.createChannel());
+            }
+            assertThat(proxy.stats().clientChannels()).isEqualTo(21);
+            assertThat(awaitBrokerChannels(1)).as("channels at the broker").containsExactly(1);
+
+            for (Channel ch : idle) {
+                ch.close(); // answered by the proxy: Channel.Close for a channel it never opened would be an error
+            }
+            assertThat(proxy.stats().upstreamChannels()).isEqualTo(1);
+            Channel reused = conn.createChannel(idle.get(0).getChannelNumber());
+            useChannel(reused, queue, "reused");
+            assertThat(awaitBrokerChannels(2)).as("channels at the broker").containsExactly(2);
+            assertThat(used.isOpen()).isTrue();
+            assertThat(drain(queue, 2)).containsExactlyInAnyOrder("used", "reused");
+        }
+    }
+
+    @Test
     void oneClientCanOpenTwoThousandChannels() throws Exception {
         String queue = fx.newQueue("mux-2000");
         AmqProxy proxy = fx.startProxy(channelsPerUpstream(2047));
@@ -183,6 +209,8 @@ class ChannelMultiplexingTest {
                 assertThat(ch).as("channel %d", n + 1).isNotNull();
                 channels.add(ch);
             }
+            // answered by the proxy: the broker hears of a channel with its first frame
+            assertThat(awaitBrokerChannels(0)).as("channels at the broker before any was used").containsExactly(0);
             Set<String> expected = new HashSet<>();
             for (int index : new int[] {0, 999, 1998, 1999}) {
                 Channel ch = channels.get(index);
@@ -194,6 +222,9 @@ class ChannelMultiplexingTest {
                 expected.add(body);
             }
             assertThat(expected).hasSize(4);
+            for (Channel ch : channels) {
+                assertThat(ch.queueDeclarePassive(queue).getQueue()).isEqualTo(queue);
+            }
             assertThat(channels).allMatch(Channel::isOpen);
             assertThat(proxy.stats().clientChannels()).isEqualTo(2000);
             assertThat(awaitBrokerChannels(2000)).as("channels at the broker").containsExactly(2000);

@@ -207,7 +207,7 @@ final class ClientChannel implements ChannelPeer {
         upstream = moved;
         byte[] qos = move.qos();
         if (qos != null) {
-            moved.connection().output().frame(Frames.TYPE_METHOD, moved.id(), ByteBuffer.wrap(qos), 0, qos.length);
+            moved.connection().outputFor(moved).frame(Frames.TYPE_METHOD, moved.id(), ByteBuffer.wrap(qos), 0, qos.length);
             qosOksToDrop++;
         }
     }
@@ -280,7 +280,7 @@ final class ClientChannel implements ChannelPeer {
     }
 
     private void sendStaged(UpstreamConnection up) {
-        up.output().append(stage);
+        up.outputFor(upstream).append(stage);
         up.markDirty();
         session.metrics().messagesPublished++;
     }
@@ -300,7 +300,7 @@ final class ClientChannel implements ChannelPeer {
 
     private void forward(int type, ByteBuffer buf, int off, int len) {
         UpstreamConnection up = upstream.connection();
-        up.output().frame(type, upstream.id(), buf, off, len);
+        up.outputFor(upstream).frame(type, upstream.id(), buf, off, len);
         up.markDirty();
     }
 

@@ -137,7 +137,7 @@ final class ExclusiveQueueGuard {
                 continue;
             }
             for (String q : queues) {
-                session.loopWriter().queueDelete(up.output(), cleanup.id(), q);
+                session.loopWriter().queueDelete(up.outputFor(cleanup), cleanup.id(), q);
             }
             cleanup.onClosed(forget);
             up.closeChannel(cleanup, ReplyCodes.REPLY_SUCCESS, "exclusive queues of a closed client deleted");

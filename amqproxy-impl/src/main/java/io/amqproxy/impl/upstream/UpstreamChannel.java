@@ -10,7 +10,10 @@ public final class UpstreamChannel {
 
     /** Where the channel is in its life on the broker side. */
     public enum State {
-        /** Channel.Open sent (its OpenOk is not awaited: frames are pipelined behind it). */
+        /**
+         * Usable. Channel.Open goes out with the channel's first frame (see {@link #isAnnounced()}); its
+         * OpenOk is not awaited: frames are pipelined behind it.
+         */
         OPEN,
         /** The proxy sent Channel.Close and waits for CloseOk before the id may be reused. */
         CLOSING,
@@ -24,6 +27,8 @@ public final class UpstreamChannel {
     private final UpstreamConnection connection;
     private final int id;
     State state = State.OPEN;
+    /** Whether Channel.Open has been written for this channel, i.e. whether the broker knows of it. */
+    boolean announced;
     long quarantineUntil;
     private ChannelPeer peer;
     private Runnable onClosed;
@@ -50,6 +55,16 @@ public final class UpstreamChannel {
 
     public boolean isOpen() {
         return state == State.OPEN;
+    }
+
+    /**
+     * Whether the broker has been told of this channel. A client's channel.open is answered by the proxy,
+     * and the upstream Channel.Open waits for the first frame the channel sends, so that it leaves in the
+     * same write (a connect-publish-close costs one write and one reply less), and a channel that closes
+     * before it sends anything never reaches the broker.
+     */
+    public boolean isAnnounced() {
+        return announced;
     }
 
     ChannelPeer peer() {

@@ -263,7 +263,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     // --- channels
 
     /**
-     * Opens a channel for {@code peer}: allocates an id, queues Channel.Open.
+     * Opens a channel for {@code peer}: allocates an id. Channel.Open itself is written by
+     * {@link #outputFor} in front of the channel's first frame.
      *
      * @return the channel, or {@code null} when the connection is full or closing
      */
@@ -274,10 +275,21 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         UpstreamChannel ch = channels.allocate(this, peer, channelMax);
         if (ch != null) {
             ctx.metrics.upstreamChannels++;
-            ctx.loop.writer().channelOpen(output(), ch.id());
-            markDirty();
         }
         return ch;
+    }
+
+    /**
+     * The output to write a frame of {@code ch} to, with the channel's Channel.Open queued first if the
+     * broker has not seen it yet. Every frame for a channel goes through here; the caller marks dirty.
+     */
+    public OutputBuffer outputFor(UpstreamChannel ch) {
+        OutputBuffer o = output();
+        if (!ch.announced) {
+            ch.announced = true;
+            ctx.loop.writer().channelOpen(o, ch.id());
+        }
+        return o;
     }
 
     /**
@@ -297,7 +309,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     void askFlow(UpstreamChannel ch) {
-        ctx.loop.writer().channelFlowActive(out, ch.id());
+        ctx.loop.writer().channelFlowActive(outputFor(ch), ch.id());
         markDirty();
     }
 
@@ -311,6 +323,10 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (ch.state != UpstreamChannel.State.OPEN || !channels.holds(ch)) {
             return;
         }
+        if (!ch.announced) {
+            closeUnannounced(ch);
+            return;
+        }
         ch.state = UpstreamChannel.State.CLOSING;
         ctx.loop.writer().channelClose(output(), ch.id(), replyCode, replyText, 0);
         markDirty();
@@ -321,9 +337,26 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (ch.state != UpstreamChannel.State.OPEN || !channels.holds(ch)) {
             return;
         }
+        if (!ch.announced) {
+            closeUnannounced(ch);
+            return;
+        }
         ch.state = UpstreamChannel.State.CLOSING;
         output().frame(Frames.TYPE_METHOD, ch.id(), buf, payloadOff, payloadLen);
         markDirty();
+    }
+
+    /**
+     * A channel the broker never heard of is closed at once: its id is free again and its peer hears the
+     * CloseOk the broker would have sent. Sending Channel.Close for it would be a connection error.
+     */
+    private void closeUnannounced(UpstreamChannel ch) {
+        ChannelPeer peer = ch.peer();
+        ch.state = UpstreamChannel.State.CLOSING;
+        free(ch);
+        if (peer != null) {
+            peer.onUpstreamCloseOk(ch);
+        }
     }
 
     private void free(UpstreamChannel ch) {
