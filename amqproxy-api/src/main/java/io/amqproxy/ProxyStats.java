@@ -9,7 +9,8 @@ package io.amqproxy;
  * @param clientConnections     clients connected now (handshake finished)
  * @param upstreamConnections   broker connections open now
  * @param clientChannels        channels clients have open now
- * @param upstreamChannels      channels open on broker connections now, including ones still closing
+ * @param upstreamChannels      channel numbers taken on broker connections now: open, still closing, or
+ *                              given to a client channel whose first frame (and so Channel.Open) is yet to come
  * @param bytesFromClients      bytes read from clients
  * @param bytesToClients        bytes written to clients
  * @param bytesFromUpstream     bytes read from the broker

@@ -68,8 +68,9 @@ import java.util.stream.Collectors;
  *   <li><b>confirms</b>: publish one message and wait for its confirm, repeatedly: latency p50/p99.</li>
  *   <li><b>farbroker</b>: connpub with one worker against a broker 25 ms away each way (a delaying relay in
  *       this JVM, {@link DelayRelay}), direct through the relay vs the proxy whose upstream is the relay:
- *       ops/s, latency p50/p99. The relay delays payload only, not the TCP handshake, so a real far broker
- *       costs a direct client one more round trip than shown.</li>
+ *       ops/s, latency p50/p99, one broker round trip as a client of that side sees it ({@code basic.qos} on
+ *       an open channel) and connpub p50 minus that round trip. The relay delays payload only, not the TCP
+ *       handshake, so a real far broker costs a direct client one more round trip than shown.</li>
  *   <li><b>manyconns</b>: open 500 client connections with one channel each, hold, close: time to open
  *       and close all, the benchmark's connections the broker sees ({@code rabbitmqctl} matched against this
  *       JVM's sockets; local broker on Linux only), the proxy's upstream connections, and JVM heap and direct

@@ -34,7 +34,7 @@ class PrometheusTextTest {
                 # HELP amqproxy_client_channels Channels clients have open.
                 # TYPE amqproxy_client_channels gauge
                 amqproxy_client_channels 7
-                # HELP amqproxy_upstream_channels Channels open on broker connections, including ones closing.
+                # HELP amqproxy_upstream_channels Channel numbers taken on broker connections: open, closing, or awaiting their first frame.
                 # TYPE amqproxy_upstream_channels gauge
                 amqproxy_upstream_channels 9
                 # HELP amqproxy_client_received_bytes_total Bytes read from clients.
