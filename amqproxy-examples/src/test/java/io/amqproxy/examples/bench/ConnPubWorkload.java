@@ -17,6 +17,12 @@ final class ConnPubWorkload implements Workload {
         this.limit = limit;
     }
 
+    /**
+     * The handshake code runs once per operation, and HotSpot compiles it fully only after a few thousand
+     * calls; a proxy that runs for days is past that, so the timed runs should be too. A few seconds.
+     */
+    private static final int WARMUP_OPS = 2_000;
+
     @Override
     public String label() {
         return "connpub x" + workers;
@@ -24,7 +30,7 @@ final class ConnPubWorkload implements Workload {
 
     @Override
     public RunResult run(Side side, boolean warmup) throws InterruptedException {
-        int count = warmup ? Math.max(4 * workers, ops / 2) : ops; // the handshake path needs a while to JIT
+        int count = warmup ? Math.max(WARMUP_OPS, ops / 2) : ops;
         long cpuStart = endpoints.proxyCpuNanos(side);
         ConnPubLoop.Result r = ConnPubLoop.run(endpoints.target(side).factory(), count, workers, limit);
         long cpuEnd = endpoints.proxyCpuNanos(side);
