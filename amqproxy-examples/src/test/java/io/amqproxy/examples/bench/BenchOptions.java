@@ -44,6 +44,9 @@ final class BenchOptions {
             "  --compare-far HOST:PORT",
             "                       a second instance of the other proxy, with upstream amqp://127.0.0.1:N",
             "                       (N of --far-relay-port); without it farbroker has no \"other\" side",
+            "  --no-embedded        leave out the embedded proxy's side: direct and other only (e.g. this",
+            "                       project's standalone jar as the other proxy, for more connections than",
+            "                       one JVM's file descriptors allow for clients and proxy together)",
             "  --help               this text");
 
     Set<String> workloads = new LinkedHashSet<>(ALL_WORKLOADS);
@@ -74,10 +77,15 @@ final class BenchOptions {
     InetSocketAddress compareFar;
     /** The farbroker relay's port; 0 for any free one. */
     int farRelayPort;
+    /** Whether the embedded proxy is one of the sides ({@code --no-embedded} leaves it out). */
+    boolean embedded = true;
     boolean help;
 
     /** The sides every run alternates between, in this order. */
     List<Side> sides() {
+        if (!embedded) {
+            return List.of(Side.DIRECT, Side.OTHER);
+        }
         return compareWith == null ? List.of(Side.DIRECT, Side.PROXY) : List.of(Side.values());
     }
 
@@ -107,6 +115,10 @@ final class BenchOptions {
                 o.safeReuse = true;
                 continue;
             }
+            if (arg.equals("--no-embedded")) {
+                o.embedded = false;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("unknown option or missing value: " + arg);
             }
@@ -131,8 +143,8 @@ final class BenchOptions {
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
         }
-        if (o.compareWith == null && (o.comparePid != 0 || o.compareFar != null)) {
-            throw new IllegalArgumentException("--compare-pid and --compare-far need --compare-with");
+        if (o.compareWith == null && (o.comparePid != 0 || o.compareFar != null || !o.embedded)) {
+            throw new IllegalArgumentException("--compare-pid, --compare-far and --no-embedded need --compare-with");
         }
         if (o.compareFar != null && o.farRelayPort == 0) {
             // The other proxy was started before this run, so its upstream, the relay, needs a known port.

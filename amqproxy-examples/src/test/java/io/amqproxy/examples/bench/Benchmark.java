@@ -56,6 +56,7 @@ import java.util.stream.Collectors;
  * --compare-pid PID    the other proxy's process id on this machine, for its CPU time and memory
  * --far-relay-port N   the farbroker relay listens on 127.0.0.1:N (default: any free port)
  * --compare-far HOST:PORT   a second instance of the other proxy whose upstream is amqp://127.0.0.1:N
+ * --no-embedded        leave out the embedded proxy's side: direct and other only
  * </pre>
  * BENCH_JAVA_OPTS in the environment replaces the JVM options of bench/run (default -Xms1g -Xmx1g).
  *
@@ -259,7 +260,9 @@ public final class Benchmark {
             Connection c = direct.factory().newConnection("amqproxy-bench-probe");
             try {
                 Map<String, Object> props = c.getServerProperties();
-                return props.get("product") + " " + props.get("version") + " at " + direct.host() + ":" + direct.port();
+                Object version = props.get("version"); // this project's proxy announces none
+                return props.get("product") + (version == null ? "" : " " + version) + " at " + direct.host() + ":"
+                        + direct.port();
             } finally {
                 Target.close(c);
             }
