@@ -37,7 +37,8 @@ public final class PrometheusText {
                 s.clientConnections());
         t.gauge("amqproxy_upstream_connections", "Connections open to the broker.", s.upstreamConnections());
         t.gauge("amqproxy_client_channels", "Channels clients have open.", s.clientChannels());
-        t.gauge("amqproxy_upstream_channels", "Channel numbers taken on broker connections: open, closing, or awaiting their first frame.",
+        t.gauge("amqproxy_upstream_channels",
+                "Channel numbers taken on broker connections: open, closing, or awaiting their first frame.",
                 s.upstreamChannels());
 
         t.counter("amqproxy_client_received_bytes_total", "Bytes read from clients.", s.bytesFromClients());

@@ -207,7 +207,8 @@ final class ClientChannel implements ChannelPeer {
         upstream = moved;
         byte[] qos = move.qos();
         if (qos != null) {
-            moved.connection().outputFor(moved).frame(Frames.TYPE_METHOD, moved.id(), ByteBuffer.wrap(qos), 0, qos.length);
+            OutputBuffer out = moved.connection().outputFor(moved);
+            out.frame(Frames.TYPE_METHOD, moved.id(), ByteBuffer.wrap(qos), 0, qos.length);
             qosOksToDrop++;
         }
     }

@@ -11,8 +11,8 @@ public final class UpstreamChannel {
     /** Where the channel is in its life on the broker side. */
     public enum State {
         /**
-         * Usable. Channel.Open goes out with the channel's first frame (see {@link #isAnnounced()}); its
-         * OpenOk is not awaited: frames are pipelined behind it.
+         * Usable. Channel.Open goes out with the channel's first frame (see {@code announced}); its OpenOk
+         * is not awaited: frames are pipelined behind it.
          */
         OPEN,
         /** The proxy sent Channel.Close and waits for CloseOk before the id may be reused. */
@@ -27,7 +27,12 @@ public final class UpstreamChannel {
     private final UpstreamConnection connection;
     private final int id;
     State state = State.OPEN;
-    /** Whether Channel.Open has been written for this channel, i.e. whether the broker knows of it. */
+    /**
+     * Whether Channel.Open has been written for this channel, i.e. whether the broker knows of it. A client's
+     * channel.open is answered by the proxy, and the upstream Channel.Open waits for the first frame the
+     * channel sends ({@link UpstreamConnection#outputFor}), so that it leaves in the same write, and a channel
+     * that closes before it sends anything never reaches the broker.
+     */
     boolean announced;
     long quarantineUntil;
     private ChannelPeer peer;
@@ -55,16 +60,6 @@ public final class UpstreamChannel {
 
     public boolean isOpen() {
         return state == State.OPEN;
-    }
-
-    /**
-     * Whether the broker has been told of this channel. A client's channel.open is answered by the proxy,
-     * and the upstream Channel.Open waits for the first frame the channel sends, so that it leaves in the
-     * same write (a connect-publish-close costs one write and one reply less), and a channel that closes
-     * before it sends anything never reaches the broker.
-     */
-    public boolean isAnnounced() {
-        return announced;
     }
 
     ChannelPeer peer() {
