@@ -75,6 +75,24 @@ class SafeChannelReuseTest {
     }
 
     @Test
+    void aChannelClosedUnusedIsKeptAndServesTheNextClient() throws Exception {
+        // the broker first hears of this channel when it is parked (its channel.flow), not at the client's open
+        long framesBefore;
+        try (Connection c = TestBroker.viaProxy(proxy.port()).newConnection()) {
+            framesBefore = proxy.stats().framesFromUpstream(); // the upstream handshake is over: c was admitted
+            c.createChannel().close();
+        }
+        awaitUpstreamChannels(1, "the unused channel parked");
+        Await.until(Duration.ofSeconds(5), "Channel.OpenOk and Channel.FlowOk for the parked channel",
+                () -> proxy.stats().framesFromUpstream() >= framesBefore + 2);
+        try (Connection c = TestBroker.viaProxy(proxy.port()).newConnection(); Channel ch = c.createChannel()) {
+            ch.basicPublish("", queue, null, "after an unused channel".getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(Duration.ofSeconds(5), "the message at the broker", () -> readyAtBroker() == 1);
+        assertThat(proxy.stats().upstreamChannels()).as("the one channel, reused").isEqualTo(1);
+    }
+
+    @Test
     void channelsWithStateOrPendingRepliesAreClosedNotReused() throws Exception {
         Action[] unsafe = {
                 ch -> ch.confirmSelect(),
