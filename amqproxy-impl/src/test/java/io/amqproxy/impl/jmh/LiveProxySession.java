@@ -65,7 +65,11 @@ final class LiveProxySession implements AutoCloseable {
         this.listener = listener;
     }
 
-    /** Connects a client through a new proxy loop, completes the handshake and opens {@code clientChannel}. */
+    /**
+     * Connects a client through a new proxy loop, completes the handshake, opens {@code clientChannel} and
+     * publishes one message on it: the proxy tells the broker of a channel only with its first frame, and the
+     * benchmarks measure a channel in use.
+     */
     static LiveProxySession open(int clientChannel) throws IOException {
         ScriptedBroker broker = ScriptedBroker.start(0);
         ProxyConfig config = AmqProxy.builder().upstream(broker.uri()).build();
@@ -89,6 +93,7 @@ final class LiveProxySession implements AutoCloseable {
                 try {
                     client.handshake(0, 0);
                     client.openChannel(clientChannel);
+                    client.send(RawAmqpClient.publishFrames(clientChannel, "jmh-setup", new byte[1], 4096));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -101,7 +106,8 @@ final class LiveProxySession implements AutoCloseable {
                     upstreamChannel = channelOpenedAtBroker(broker);
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("the proxy did not open the client's channel within 20 s");
+                    throw new IllegalStateException("the proxy did not open the client's channel at the broker "
+                            + "within 20 s");
                 }
                 EventLoopAccess.runOnce(loop);
             }
