@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 
 /**
  * The running proxy: a listening socket, N event loops each with its own upstream pool, and the sessions
@@ -324,7 +325,7 @@ final class ProxyServer implements AmqProxy {
     }
 
     /** Waits, at most {@code atMost} in all, until {@code count} is zero on every loop (counted on the loop). */
-    private void awaitNone(Duration atMost, java.util.function.ToIntFunction<Worker> count) {
+    private void awaitNone(Duration atMost, ToIntFunction<Worker> count) {
         // elapsed time compared with the limit, so a limit of decades cannot overflow a deadline
         long start = System.nanoTime();
         long limit = atMost.compareTo(ProxyConfig.MAX_DURATION) >= 0 ? Long.MAX_VALUE : atMost.toNanos();
@@ -334,7 +335,6 @@ final class ProxyServer implements AmqProxy {
             }
         }
     }
-
 
     private static List<ClientSession> sessions(Worker w) {
         List<ClientSession> sessions = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One non-blocking socket on an {@link EventLoop}: reads into the loop's shared read buffer, keeps only an
@@ -167,7 +168,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         if (heartbeatSeconds == 0) {
             return true;
         }
-        long interval = java.util.concurrent.TimeUnit.SECONDS.toNanos(heartbeatSeconds);
+        long interval = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
         if (judgeSilence && now - lastReadNanos > 2 * interval) {
             return false;
         }

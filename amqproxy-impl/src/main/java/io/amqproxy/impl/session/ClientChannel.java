@@ -277,10 +277,11 @@ final class ClientChannel implements ChannelPeer {
         if (!up.isBlocked() && session.holdsPublishNow(this)) {
             return; // stays staged until the alarm is over; the session reads no more meanwhile
         }
-        sendStaged(up);
+        sendStaged();
     }
 
-    private void sendStaged(UpstreamConnection up) {
+    private void sendStaged() {
+        UpstreamConnection up = upstream.connection();
         up.outputFor(upstream).append(stage);
         up.markDirty();
         session.metrics().messagesPublished++;
@@ -293,7 +294,7 @@ final class ClientChannel implements ChannelPeer {
      */
     void sendHeldPublish() {
         if (upstream != null && upstream.connection().isUsable() && !stage.isEmpty()) {
-            sendStaged(upstream.connection());
+            sendStaged();
         } else {
             stage.clear();
         }

@@ -6,8 +6,11 @@ import io.amqproxy.impl.codec.ReplyCodes;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,15 +23,15 @@ public final class UpstreamPool {
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    private static final long FIRST_BACKOFF_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long MAX_BACKOFF_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final LoopContext ctx;
     private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
     /** Connections the broker has blocked (a resource alarm); while any is, see {@link #alarmOn()}. */
     private int blocked;
     /** Clients holding a publish back until the alarm is over. */
-    private final java.util.Set<Runnable> alarmWaiters = new java.util.LinkedHashSet<>();
+    private final Set<Runnable> alarmWaiters = new LinkedHashSet<>();
     /** Broker unreachable this many times in a row; new connects wait {@link #retryAt} (backoff). */
     private int consecutiveFailures;
     private long retryAt;
