@@ -7,43 +7,117 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The immutable configuration of a proxy, made by {@link Builder#build()}.
- *
- * @param upstream   where the broker is
- * @param listenHost the address to listen on; {@code "localhost"} by default
- * @param listenPort the port to listen on; 0 picks a free one
- * @param limits     sizes and counts
- * @param timeouts   durations
- * @param eventLoops how many I/O threads; each has its own upstream pool
- * @param listener   event hooks; {@link ProxyListener#NOOP} by default
- * @param upstreamTls how to check the broker's certificate for an amqps:// upstream
- * @param tlsListener an additional listener where clients connect with TLS, or {@code null} for none
- * @param safeChannelReuse keep "safe" upstream channels open when their client closes them and hand them to
- *                         the next client; see {@link Builder#safeChannelReuse(boolean)}
- * @param separateConsumers keep consuming channels on upstream connections of their own, away from
- *                          publishers; see {@link Builder#separateConsumers(boolean)}
+ * The immutable configuration of a proxy, made by {@link Builder#build()} (start one with
+ * {@link AmqProxy#builder()}). It has no public constructor, so that settings can be added in later versions
+ * without breaking code that builds configurations.
  */
-public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, Limits limits, Timeouts timeouts,
-                          int eventLoops, ProxyListener listener, UpstreamTls upstreamTls, TlsListener tlsListener,
-                          boolean safeChannelReuse, boolean separateConsumers) {
+public final class ProxyConfig {
 
     /** The AMQP port, used when an upstream URI names none. */
     public static final int AMQP_PORT = 5672;
     /** The AMQPS port, used when an amqps:// upstream URI names none. */
     public static final int AMQPS_PORT = 5671;
 
-    /** Validates a configuration made without the builder. */
-    public ProxyConfig {
-        Objects.requireNonNull(upstream, "upstream");
-        Objects.requireNonNull(listenHost, "listenHost");
-        Objects.requireNonNull(limits, "limits");
-        Objects.requireNonNull(timeouts, "timeouts");
-        Objects.requireNonNull(listener, "listener");
-        Objects.requireNonNull(upstreamTls, "upstreamTls");
-        checkPort("listen port", listenPort);
-        if (eventLoops < 1) {
-            throw new IllegalArgumentException("eventLoops must be at least 1, was " + eventLoops);
+    private final Upstream upstream;
+    private final String listenHost;
+    private final int listenPort;
+    private final Limits limits;
+    private final Timeouts timeouts;
+    private final int eventLoops;
+    private final ProxyListener listener;
+    private final UpstreamTls upstreamTls;
+    private final TlsListener tlsListener;
+    private final boolean safeChannelReuse;
+    private final boolean separateConsumers;
+
+    private ProxyConfig(Builder b) {
+        if (b.upstream == null) {
+            throw new IllegalArgumentException("upstream is required, e.g. upstream(\"amqp://127.0.0.1:5672\")");
         }
+        this.upstream = Upstream.parse(b.upstream);
+        this.listenHost = Objects.requireNonNull(b.listenHost, "listenHost");
+        checkPort("listen port", b.listenPort);
+        this.listenPort = b.listenPort;
+        this.limits = new Limits(b);
+        this.timeouts = new Timeouts(b);
+        if (b.eventLoops < 1) {
+            throw new IllegalArgumentException("eventLoops must be at least 1, was " + b.eventLoops);
+        }
+        this.eventLoops = b.eventLoops;
+        this.listener = Objects.requireNonNull(b.listener, "listener");
+        this.upstreamTls = new UpstreamTls(b.upstreamSslContext, b.verifyUpstreamHostname);
+        this.tlsListener = b.tlsListener;
+        this.safeChannelReuse = b.safeChannelReuse;
+        this.separateConsumers = b.separateConsumers;
+    }
+
+    /** Where the broker is. */
+    public Upstream upstream() {
+        return upstream;
+    }
+
+    /** The address to listen on; {@code "localhost"} by default. */
+    public String listenHost() {
+        return listenHost;
+    }
+
+    /** The port to listen on; 0 picks a free one (see {@link AmqProxy#port()}). */
+    public int listenPort() {
+        return listenPort;
+    }
+
+    /** Sizes and counts. */
+    public Limits limits() {
+        return limits;
+    }
+
+    /** Durations. */
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
+    /** How many I/O threads; each has its own upstream pool. */
+    public int eventLoops() {
+        return eventLoops;
+    }
+
+    /** Event hooks; {@link ProxyListener#NOOP} by default. */
+    public ProxyListener listener() {
+        return listener;
+    }
+
+    /** How to check the broker's certificate for an amqps:// upstream. */
+    public UpstreamTls upstreamTls() {
+        return upstreamTls;
+    }
+
+    /** An additional listener where clients connect with TLS, or {@code null} for none. */
+    public TlsListener tlsListener() {
+        return tlsListener;
+    }
+
+    /**
+     * Whether "safe" upstream channels are kept open when their client closes them and handed to the next
+     * client; see {@link Builder#safeChannelReuse(boolean)}.
+     */
+    public boolean safeChannelReuse() {
+        return safeChannelReuse;
+    }
+
+    /**
+     * Whether consuming channels are kept on upstream connections of their own, away from publishers; see
+     * {@link Builder#separateConsumers(boolean)}.
+     */
+    public boolean separateConsumers() {
+        return separateConsumers;
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyConfig[upstream=" + upstream + ", listen=" + listenHost + ":" + listenPort + ", " + limits
+                + ", " + timeouts + ", eventLoops=" + eventLoops + ", " + upstreamTls
+                + (tlsListener == null ? "" : ", " + tlsListener) + ", safeChannelReuse=" + safeChannelReuse
+                + ", separateConsumers=" + separateConsumers + "]";
     }
 
     /**
@@ -141,78 +215,176 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
     }
 
     /**
-     * Sizes and counts.
-     *
-     * @param maxChannelsPerUpstream channels the proxy opens on one broker connection at most; the broker's
-     *                               channel_max lowers it further
-     * @param maxChannelsPerClient   the channel_max offered to clients
-     * @param frameMax               the frame_max offered to clients; also the largest frame accepted
-     * @param maxClientOutputBytes   bytes queued for one client that does not read before it is disconnected
-     * @param maxUpstreamOutputBytes bytes queued for one broker connection before the proxy stops reading from
-     *                               the clients that feed it, until it drains to half
-     * @param maxMessageSize         largest message body a client may publish (RabbitMQ 3.x default: 128 MiB)
-     * @param maxClients             client connections at most, counted from TCP accept; 0 for no limit
-     * @param maxTotalClientOutputBytes output queued for all clients together; past it, a client that does not
-     *                               keep up is disconnected even below its own limit
+     * Sizes and counts, set through the {@link Builder}.
      */
-    public record Limits(int maxChannelsPerUpstream, int maxChannelsPerClient, int frameMax,
-                         long maxClientOutputBytes, long maxUpstreamOutputBytes, long maxMessageSize,
-                         int maxClients, long maxTotalClientOutputBytes) {
-        /** Validates the ranges. */
-        public Limits {
-            if (maxChannelsPerUpstream < 1 || maxChannelsPerUpstream > 65535) {
-                throw new IllegalArgumentException("maxChannelsPerUpstream must be between 1 and 65535, was " + maxChannelsPerUpstream);
+    public static final class Limits {
+        private final int maxChannelsPerUpstream;
+        private final int maxChannelsPerClient;
+        private final int frameMax;
+        private final long maxClientOutputBytes;
+        private final long maxUpstreamOutputBytes;
+        private final long maxMessageSize;
+        private final int maxClients;
+        private final long maxTotalClientOutputBytes;
+
+        private Limits(Builder b) {
+            if (b.maxChannelsPerUpstream < 1 || b.maxChannelsPerUpstream > 65535) {
+                throw new IllegalArgumentException("maxChannelsPerUpstream must be between 1 and 65535, was " + b.maxChannelsPerUpstream);
             }
-            if (maxChannelsPerClient < 1 || maxChannelsPerClient > 65535) {
-                throw new IllegalArgumentException("maxChannelsPerClient must be between 1 and 65535, was " + maxChannelsPerClient);
+            if (b.maxChannelsPerClient < 1 || b.maxChannelsPerClient > 65535) {
+                throw new IllegalArgumentException("maxChannelsPerClient must be between 1 and 65535, was " + b.maxChannelsPerClient);
             }
-            if (frameMax < 4096 || frameMax > 16 * 1024 * 1024) {
-                throw new IllegalArgumentException("frameMax must be between 4096 and 16777216, was " + frameMax);
+            if (b.frameMax < 4096 || b.frameMax > 16 * 1024 * 1024) {
+                throw new IllegalArgumentException("frameMax must be between 4096 and 16777216, was " + b.frameMax);
             }
-            if (maxClientOutputBytes < frameMax) {
-                throw new IllegalArgumentException("maxClientOutputBytes must be at least frameMax (" + frameMax + "), was " + maxClientOutputBytes);
+            if (b.maxClientOutputBytes < b.frameMax) {
+                throw new IllegalArgumentException("maxClientOutputBytes must be at least frameMax (" + b.frameMax + "), was " + b.maxClientOutputBytes);
             }
-            if (maxUpstreamOutputBytes < frameMax) {
-                throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + frameMax + "), was " + maxUpstreamOutputBytes);
+            if (b.maxUpstreamOutputBytes < b.frameMax) {
+                throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + b.frameMax + "), was " + b.maxUpstreamOutputBytes);
             }
-            if (maxTotalClientOutputBytes < frameMax) {
-                throw new IllegalArgumentException("maxTotalClientOutputBytes must be at least frameMax (" + frameMax
-                        + "), was " + maxTotalClientOutputBytes);
+            if (b.maxTotalClientOutputBytes < b.frameMax) {
+                throw new IllegalArgumentException("maxTotalClientOutputBytes must be at least frameMax (" + b.frameMax
+                        + "), was " + b.maxTotalClientOutputBytes);
             }
-            if (maxClients < 0) {
-                throw new IllegalArgumentException("maxClients must not be negative (0 means no limit), was " + maxClients);
+            if (b.maxClients < 0) {
+                throw new IllegalArgumentException("maxClients must not be negative (0 means no limit), was " + b.maxClients);
             }
-            if (maxMessageSize < 0) {
-                throw new IllegalArgumentException("maxMessageSize must not be negative, was " + maxMessageSize);
+            if (b.maxMessageSize < 0) {
+                throw new IllegalArgumentException("maxMessageSize must not be negative, was " + b.maxMessageSize);
             }
+            this.maxChannelsPerUpstream = b.maxChannelsPerUpstream;
+            this.maxChannelsPerClient = b.maxChannelsPerClient;
+            this.frameMax = b.frameMax;
+            this.maxClientOutputBytes = b.maxClientOutputBytes;
+            this.maxUpstreamOutputBytes = b.maxUpstreamOutputBytes;
+            this.maxMessageSize = b.maxMessageSize;
+            this.maxClients = b.maxClients;
+            this.maxTotalClientOutputBytes = b.maxTotalClientOutputBytes;
+        }
+
+        /** Channels the proxy opens on one broker connection at most; the broker's channel_max lowers it further. */
+        public int maxChannelsPerUpstream() {
+            return maxChannelsPerUpstream;
+        }
+
+        /** The channel_max offered to clients. */
+        public int maxChannelsPerClient() {
+            return maxChannelsPerClient;
+        }
+
+        /** The frame_max offered to clients; also the largest frame accepted. */
+        public int frameMax() {
+            return frameMax;
+        }
+
+        /** Bytes queued for one client that does not read before it is disconnected. */
+        public long maxClientOutputBytes() {
+            return maxClientOutputBytes;
+        }
+
+        /**
+         * Bytes queued for one broker connection before the proxy stops reading from the clients that feed it,
+         * until it drains to half.
+         */
+        public long maxUpstreamOutputBytes() {
+            return maxUpstreamOutputBytes;
+        }
+
+        /** Largest message body a client may publish (RabbitMQ 3.x default: 128 MiB). */
+        public long maxMessageSize() {
+            return maxMessageSize;
+        }
+
+        /** Client connections at most, counted from TCP accept; 0 for no limit. */
+        public int maxClients() {
+            return maxClients;
+        }
+
+        /**
+         * Output queued for all clients together; past it, a client that does not keep up is disconnected even
+         * below its own limit.
+         */
+        public long maxTotalClientOutputBytes() {
+            return maxTotalClientOutputBytes;
+        }
+
+        @Override
+        public String toString() {
+            return "Limits[maxChannelsPerUpstream=" + maxChannelsPerUpstream + ", maxChannelsPerClient="
+                    + maxChannelsPerClient + ", frameMax=" + frameMax + ", maxClientOutputBytes=" + maxClientOutputBytes
+                    + ", maxUpstreamOutputBytes=" + maxUpstreamOutputBytes + ", maxMessageSize=" + maxMessageSize
+                    + ", maxClients=" + maxClients + ", maxTotalClientOutputBytes=" + maxTotalClientOutputBytes + "]";
         }
     }
 
     /**
-     * Durations.
-     *
-     * @param idleUpstream    how long an upstream connection without channels stays open
-     * @param handshake       how long a client may take from TCP connect to {@code Connection.Open}
-     * @param clientHeartbeat the heartbeat interval offered to clients; zero disables
-     * @param upstreamConnect how long opening a broker connection (TCP and AMQP handshake) may take
-     * @param shutdown        how long {@link AmqProxy#close()} waits for clients to answer its Close
-     * @param maxUpstreamLifetime after this, an upstream connection takes no new clients or channels and
-     *                        closes once its channels are gone, so credentials are checked with the broker
-     *                        again; zero for no limit
+     * Durations, set through the {@link Builder}.
      */
-    public record Timeouts(Duration idleUpstream, Duration handshake, Duration clientHeartbeat,
-                           Duration upstreamConnect, Duration shutdown, Duration maxUpstreamLifetime) {
-        /** Validates that every duration is present and not negative. */
-        public Timeouts {
-            checkDuration("idleUpstreamTimeout", idleUpstream);
-            checkDuration("handshakeTimeout", handshake);
-            checkDuration("clientHeartbeat", clientHeartbeat);
-            checkDuration("upstreamConnectTimeout", upstreamConnect);
-            checkDuration("shutdownTimeout", shutdown);
-            checkDuration("maxUpstreamLifetime", maxUpstreamLifetime);
-            if (clientHeartbeat.toSeconds() > 65535) {
-                throw new IllegalArgumentException("clientHeartbeat must be at most 65535 s, was " + clientHeartbeat);
+    public static final class Timeouts {
+        private final Duration idleUpstream;
+        private final Duration handshake;
+        private final Duration clientHeartbeat;
+        private final Duration upstreamConnect;
+        private final Duration shutdown;
+        private final Duration maxUpstreamLifetime;
+
+        private Timeouts(Builder b) {
+            checkDuration("idleUpstreamTimeout", b.idleUpstream);
+            checkDuration("handshakeTimeout", b.handshake);
+            checkDuration("clientHeartbeat", b.clientHeartbeat);
+            checkDuration("upstreamConnectTimeout", b.upstreamConnect);
+            checkDuration("shutdownTimeout", b.shutdown);
+            checkDuration("maxUpstreamLifetime", b.maxUpstreamLifetime);
+            if (b.clientHeartbeat.toSeconds() > 65535) {
+                throw new IllegalArgumentException("clientHeartbeat must be at most 65535 s, was " + b.clientHeartbeat);
             }
+            this.idleUpstream = b.idleUpstream;
+            this.handshake = b.handshake;
+            this.clientHeartbeat = b.clientHeartbeat;
+            this.upstreamConnect = b.upstreamConnect;
+            this.shutdown = b.shutdown;
+            this.maxUpstreamLifetime = b.maxUpstreamLifetime;
+        }
+
+        /** How long an upstream connection without channels stays open. */
+        public Duration idleUpstream() {
+            return idleUpstream;
+        }
+
+        /** How long a client may take from TCP connect to {@code Connection.Open}. */
+        public Duration handshake() {
+            return handshake;
+        }
+
+        /** The heartbeat interval offered to clients; zero disables. */
+        public Duration clientHeartbeat() {
+            return clientHeartbeat;
+        }
+
+        /** How long opening a broker connection (TCP and AMQP handshake) may take. */
+        public Duration upstreamConnect() {
+            return upstreamConnect;
+        }
+
+        /** How long {@link AmqProxy#close()} waits for clients to answer its Close. */
+        public Duration shutdown() {
+            return shutdown;
+        }
+
+        /**
+         * After this, an upstream connection takes no new clients or channels and closes once its channels are
+         * gone, so credentials are checked with the broker again; zero for no limit.
+         */
+        public Duration maxUpstreamLifetime() {
+            return maxUpstreamLifetime;
+        }
+
+        @Override
+        public String toString() {
+            return "Timeouts[idleUpstream=" + idleUpstream + ", handshake=" + handshake + ", clientHeartbeat="
+                    + clientHeartbeat + ", upstreamConnect=" + upstreamConnect + ", shutdown=" + shutdown
+                    + ", maxUpstreamLifetime=" + maxUpstreamLifetime + "]";
         }
     }
 
@@ -455,15 +627,7 @@ public record ProxyConfig(Upstream upstream, String listenHost, int listenPort, 
          * @throws IllegalArgumentException with a message naming the bad setting
          */
         public ProxyConfig build() {
-            if (upstream == null) {
-                throw new IllegalArgumentException("upstream is required, e.g. upstream(\"amqp://127.0.0.1:5672\")");
-            }
-            return new ProxyConfig(Upstream.parse(upstream), listenHost, listenPort,
-                    new Limits(maxChannelsPerUpstream, maxChannelsPerClient, frameMax, maxClientOutputBytes,
-                            maxUpstreamOutputBytes, maxMessageSize, maxClients, maxTotalClientOutputBytes),
-                    new Timeouts(idleUpstream, handshake, clientHeartbeat, upstreamConnect, shutdown, maxUpstreamLifetime),
-                    eventLoops, listener, new UpstreamTls(upstreamSslContext, verifyUpstreamHostname), tlsListener,
-                    safeChannelReuse, separateConsumers);
+            return new ProxyConfig(this);
         }
 
         /**

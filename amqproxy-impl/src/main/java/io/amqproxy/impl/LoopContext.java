@@ -2,13 +2,20 @@ package io.amqproxy.impl;
 
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.ProxyListener;
+import io.amqproxy.impl.codec.MethodReader;
+import io.amqproxy.impl.codec.MethodView;
+import io.amqproxy.impl.codec.MethodWriter;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.metrics.LoopMetrics;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What every connection on one event loop shares: the loop, the configuration, metrics and the listener. */
+/**
+ * What every connection on one event loop shares: the loop, the configuration, metrics, the listener, and the
+ * codec's reusable objects. The codec objects and the metrics belong to the loop thread; the two atomic counters
+ * are shared by all loops.
+ */
 public final class LoopContext {
 
     public final EventLoop loop;
@@ -19,6 +26,14 @@ public final class LoopContext {
     public final AtomicInteger clientSockets;
     /** Output queued for slow clients, across all loops: what {@code maxTotalClientOutputBytes} limits. */
     public final AtomicLong clientOutputQueued;
+    /** Builds the methods the proxy itself sends. */
+    public final MethodWriter writer = new MethodWriter();
+    /** Reads the methods the handshakes must parse whole, and checks field tables. */
+    public final MethodReader reader = new MethodReader();
+    /** The decode of the client method being handled now. */
+    public final MethodView clientView = new MethodView();
+    /** The decode of the broker method being handled now; apart from the client's, so neither overwrites the other. */
+    public final MethodView brokerView = new MethodView();
 
     public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets,
                        AtomicLong clientOutputQueued) {

@@ -27,8 +27,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(30)
 class HttpEndpointsTest {
 
-    private static final ProxyStats STATS = new ProxyStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-            17, 18);
+    private static final ProxyStats STATS = ProxyStats.builder()
+            .clientConnections(1).upstreamConnections(2)
+            .clientChannels(3).upstreamChannels(4)
+            .bytesFromClients(5).bytesToClients(6)
+            .bytesFromUpstream(7).bytesToUpstream(8)
+            .framesFromClients(9).framesToClients(10)
+            .framesFromUpstream(11).framesToUpstream(12)
+            .messagesPublished(13).messagesDelivered(14)
+            .refusedLogins(15).upstreamConnectFailures(16)
+            .upstreamConnects(17).upstreamConnectNanos(18)
+            .build();
 
     private final FakeProxy proxy = new FakeProxy();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

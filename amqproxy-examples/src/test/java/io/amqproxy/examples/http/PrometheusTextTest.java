@@ -12,12 +12,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PrometheusTextTest {
 
     /** Every field a different value, so a metric wired to the wrong field shows. */
-    private static final ProxyStats STATS = new ProxyStats(
-            3, 2, 7, 9,
-            1001, 1002, 1003, 1004,
-            11, 12, 13, 14,
-            21, 22, 5, 4,
-            6, 1_234_567_890L);
+    private static final ProxyStats STATS = ProxyStats.builder()
+            .clientConnections(3).upstreamConnections(2)
+            .clientChannels(7).upstreamChannels(9)
+            .bytesFromClients(1001).bytesToClients(1002)
+            .bytesFromUpstream(1003).bytesToUpstream(1004)
+            .framesFromClients(11).framesToClients(12)
+            .framesFromUpstream(13).framesToUpstream(14)
+            .messagesPublished(21).messagesDelivered(22)
+            .refusedLogins(5).upstreamConnectFailures(4)
+            .upstreamConnects(6).upstreamConnectNanos(1_234_567_890L)
+            .build();
 
     @Test
     void exactExposition() {
@@ -109,7 +114,7 @@ class PrometheusTextTest {
 
     @Test
     void zeroConnectTimeIsPlainZero() {
-        ProxyStats none = new ProxyStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        ProxyStats none = ProxyStats.builder().build(); // every figure zero
         assertThat(PrometheusText.format(none, "v", "h"))
                 .contains("\namqproxy_upstream_connect_seconds_sum 0\n")
                 .contains("\namqproxy_upstream_connect_seconds_count 0\n");

@@ -126,9 +126,9 @@ public final class MethodWriter {
 
     /** Frames what was built as a method frame on {@code channel}. */
     public void writeTo(OutputBuffer out, int channel) {
-        out.frameHeader(Frames.TYPE_METHOD, channel, scratch.position());
+        FrameWriter.frameHeader(out, Frames.TYPE_METHOD, channel, scratch.position());
         out.put(scratch, 0, scratch.position());
-        out.frameEnd();
+        FrameWriter.frameEnd(out);
     }
 
     // The methods the proxy sends, each one line at the call site.

@@ -53,8 +53,11 @@ public final class Methods {
     public static final int BASIC_QOS_OK = 60 << 16 | 11;
     public static final int BASIC_CONSUME = 60 << 16 | 20;
     public static final int BASIC_PUBLISH = 60 << 16 | 40;
+    public static final int BASIC_RETURN = 60 << 16 | 50;
     public static final int BASIC_DELIVER = 60 << 16 | 60;
     public static final int BASIC_GET = 60 << 16 | 70;
     public static final int BASIC_GET_OK = 60 << 16 | 71;
     public static final int BASIC_GET_EMPTY = 60 << 16 | 72;
+    public static final int BASIC_ACK = 60 << 16 | 80;
+    public static final int BASIC_NACK = 60 << 16 | 120;
 }

@@ -1,7 +1,5 @@
 package io.amqproxy.impl.loop;
 
-import io.amqproxy.impl.codec.MethodReader;
-import io.amqproxy.impl.codec.MethodWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +37,6 @@ public final class EventLoop implements Runnable {
     private final ByteBuffer readBuffer;
     private final ByteBuffer[] gather = new ByteBuffer[64];
     private final BufferPool pool = new BufferPool(256);
-    private final MethodWriter writer = new MethodWriter();
-    private final MethodReader reader = new MethodReader();
     private volatile boolean running = true;
     private long now = System.nanoTime();
     private long nextTick = now + TICK_NANOS;
@@ -105,14 +101,6 @@ public final class EventLoop implements Runnable {
 
     public BufferPool pool() {
         return pool;
-    }
-
-    public MethodWriter writer() {
-        return writer;
-    }
-
-    public MethodReader reader() {
-        return reader;
     }
 
     void markDirty(NioEndpoint endpoint) {

@@ -2,6 +2,8 @@ package io.amqproxy.impl.loop;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
@@ -83,8 +85,40 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         }
     }
 
-    /** Called when a non-blocking connect completes; only upstream connections use it. */
-    protected void onConnectable() {
+    /**
+     * Starts a non-blocking TCP connect (no Nagle, keep-alive on); {@link #onConnected} follows when it is done,
+     * at once or when the selector reports it, and {@link #onConnectFailed} if it fails.
+     */
+    protected final void connectTo(SocketAddress address) {
+        try {
+            socket.configureBlocking(false);
+            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+            register(SelectionKey.OP_CONNECT);
+            if (socket.connect(address)) {
+                onConnected();
+            }
+        } catch (IOException | RuntimeException e) {
+            onConnectFailed(e);
+        }
+    }
+
+    private void onConnectable() {
+        try {
+            if (socket.finishConnect()) {
+                onConnected();
+            }
+        } catch (IOException e) {
+            onConnectFailed(e);
+        }
+    }
+
+    /** The connect started by {@link #connectTo} is done; the endpoint says what it reads from now on. */
+    protected void onConnected() {
+    }
+
+    /** The connect started by {@link #connectTo} failed. */
+    protected void onConnectFailed(Exception e) {
     }
 
     /** Reads what the socket has, appends it to the carry, and hands all of it to {@link #onData}. */
@@ -158,7 +192,12 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     protected abstract void onSocketLost(String reason);
 
     /**
-     * The heartbeat rule for either side: queue a heartbeat when nothing was written for half the interval,
+     * Queues the protocol's keep-alive message (an AMQP heartbeat frame), for {@link #keepAlive}.
+     */
+    protected abstract void writeKeepAlive();
+
+    /**
+     * The heartbeat rule for either side: queue a keep-alive when nothing was written for half the interval,
      * and report the peer dead when nothing was read for two intervals.
      *
      * @param judgeSilence whether the peer's silence counts now (not while we ourselves hold its input back)
@@ -173,7 +212,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             return false;
         }
         if (now - lastWriteNanos >= interval / 2 && out.isEmpty()) {
-            out.heartbeat();
+            writeKeepAlive();
             markDirty();
         }
         return true;

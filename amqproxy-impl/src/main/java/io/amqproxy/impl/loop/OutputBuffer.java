@@ -1,7 +1,5 @@
 package io.amqproxy.impl.loop;
 
-import io.amqproxy.impl.codec.Frames;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
@@ -10,7 +8,8 @@ import java.util.ArrayDeque;
 /**
  * Bytes queued for one socket, as a queue of pooled chunks. Every chunk is kept in read mode
  * (position = first unsent byte, limit = end of data) and appended to at its limit, so a gathering write
- * can send the whole queue without flipping anything. Owned by one event loop, not thread-safe.
+ * can send the whole queue without flipping anything. It knows bytes only; the protocol's framing is written
+ * into it by the codec. Owned by one event loop, not thread-safe.
  */
 public final class OutputBuffer {
 
@@ -27,6 +26,11 @@ public final class OutputBuffer {
     /** Bytes queued and not yet written. */
     public long size() {
         return size;
+    }
+
+    /** Counts one more frame queued, for {@link #takeFrameCount()}; the codec calls it as it writes a frame. */
+    public void countFrame() {
+        frames++;
     }
 
     /** Frames queued since the last call; for metrics. */
@@ -90,43 +94,15 @@ public final class OutputBuffer {
         put(ByteBuffer.wrap(src), 0, src.length);
     }
 
-    /** Writes a frame header; the caller then writes {@code size} payload bytes and {@link #frameEnd()}. */
-    public void frameHeader(int type, int channel, int size) {
-        ByteBuffer b = room(Frames.HEADER_SIZE);
+    /** A byte, a short and an int, big-endian, with one room check: what a frame header is made of. */
+    public void putByteShortInt(int b8, int s16, int i32) {
+        ByteBuffer b = room(1 + 2 + 4);
         int at = b.limit();
-        b.limit(at + Frames.HEADER_SIZE);
-        b.put(at, (byte) type);
-        b.putShort(at + 1, (short) channel);
-        b.putInt(at + 3, size);
-        this.size += Frames.HEADER_SIZE;
-        frames++;
-    }
-
-    public void frameEnd() {
-        putByte(Frames.FRAME_END);
-    }
-
-    /** Copies a whole frame with a new channel number: the forwarding path. */
-    public void frame(int type, int channel, ByteBuffer src, int payloadOff, int payloadLen) {
-        frameHeader(type, channel, payloadLen);
-        put(src, payloadOff, payloadLen);
-        frameEnd();
-    }
-
-    /** Copies a body frame's payload as one or more body frames of at most {@code maxFrameSize} bytes each. */
-    public void bodyFrames(int channel, ByteBuffer src, int payloadOff, int payloadLen, int maxFrameSize) {
-        int maxPayload = maxFrameSize - Frames.OVERHEAD;
-        do {
-            int n = Math.min(payloadLen, maxPayload);
-            frame(Frames.TYPE_BODY, channel, src, payloadOff, n);
-            payloadOff += n;
-            payloadLen -= n;
-        } while (payloadLen > 0);
-    }
-
-    public void heartbeat() {
-        frameHeader(Frames.TYPE_HEARTBEAT, 0, 0);
-        frameEnd();
+        b.limit(at + 1 + 2 + 4);
+        b.put(at, (byte) b8);
+        b.putShort(at + 1, (short) s16);
+        b.putInt(at + 3, i32);
+        size += 1 + 2 + 4;
     }
 
     /**

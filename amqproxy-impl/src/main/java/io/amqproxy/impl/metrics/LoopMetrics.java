@@ -30,32 +30,16 @@ public final class LoopMetrics {
     public String upstreamError;
 
     public ProxyStats snapshot() {
-        return new ProxyStats(clientConnections, upstreamConnections, clientChannels, upstreamChannels,
-                bytesFromClients, bytesToClients, bytesFromUpstream, bytesToUpstream,
-                framesFromClients, framesToClients, framesFromUpstream, framesToUpstream,
-                messagesPublished, messagesDelivered, refusedLogins, upstreamConnectFailures,
-                upstreamConnects, upstreamConnectNanos);
-    }
-
-    /** Adds two snapshots field by field. */
-    public static ProxyStats sum(ProxyStats a, ProxyStats b) {
-        return new ProxyStats(a.clientConnections() + b.clientConnections(),
-                a.upstreamConnections() + b.upstreamConnections(),
-                a.clientChannels() + b.clientChannels(),
-                a.upstreamChannels() + b.upstreamChannels(),
-                a.bytesFromClients() + b.bytesFromClients(),
-                a.bytesToClients() + b.bytesToClients(),
-                a.bytesFromUpstream() + b.bytesFromUpstream(),
-                a.bytesToUpstream() + b.bytesToUpstream(),
-                a.framesFromClients() + b.framesFromClients(),
-                a.framesToClients() + b.framesToClients(),
-                a.framesFromUpstream() + b.framesFromUpstream(),
-                a.framesToUpstream() + b.framesToUpstream(),
-                a.messagesPublished() + b.messagesPublished(),
-                a.messagesDelivered() + b.messagesDelivered(),
-                a.refusedLogins() + b.refusedLogins(),
-                a.upstreamConnectFailures() + b.upstreamConnectFailures(),
-                a.upstreamConnects() + b.upstreamConnects(),
-                a.upstreamConnectNanos() + b.upstreamConnectNanos());
+        return ProxyStats.builder()
+                .clientConnections(clientConnections).upstreamConnections(upstreamConnections)
+                .clientChannels(clientChannels).upstreamChannels(upstreamChannels)
+                .bytesFromClients(bytesFromClients).bytesToClients(bytesToClients)
+                .bytesFromUpstream(bytesFromUpstream).bytesToUpstream(bytesToUpstream)
+                .framesFromClients(framesFromClients).framesToClients(framesToClients)
+                .framesFromUpstream(framesFromUpstream).framesToUpstream(framesToUpstream)
+                .messagesPublished(messagesPublished).messagesDelivered(messagesDelivered)
+                .refusedLogins(refusedLogins).upstreamConnectFailures(upstreamConnectFailures)
+                .upstreamConnects(upstreamConnects).upstreamConnectNanos(upstreamConnectNanos)
+                .build();
     }
 }

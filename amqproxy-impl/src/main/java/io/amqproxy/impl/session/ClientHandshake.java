@@ -1,45 +1,256 @@
 package io.amqproxy.impl.session;
 
-import io.amqproxy.impl.codec.MalformedFrameException;
+import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.codec.FrameDecoder;
+import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.MethodReader;
 import io.amqproxy.impl.codec.MethodWriter;
 import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.upstream.Credentials;
+import io.amqproxy.impl.upstream.UpstreamConnection;
+import io.amqproxy.impl.upstream.UpstreamPool;
 
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The server side of the AMQP handshake: what the proxy offers and how it reads the client's answers. */
+/**
+ * The server side of the AMQP handshake with one client, from its protocol header to Connection.OpenOk. The proxy
+ * plays the broker: it offers Start, reads the login from StartOk, answers Tune only once the broker has accepted
+ * user and password (as RabbitMQ does, so clients tell a refused login by when it comes), negotiates channel_max,
+ * frame_max and heartbeat with the client alone, and answers Open only once the broker has accepted the exact
+ * credentials with the vhost ({@link UpstreamPool#authenticate}, {@link UpstreamPool#verify}). While it waits for
+ * the broker, the session reads nothing more from the client. Owned by the client's event loop, not thread-safe.
+ */
 final class ClientHandshake {
 
-    static final String MECHANISMS = "PLAIN AMQPLAIN";
-
-    private ClientHandshake() {
+    /** Where the handshake is. */
+    enum Step {
+        AWAIT_HEADER, AWAIT_START_OK,
+        /** StartOk read; the broker judges user and password. */
+        AUTHENTICATING,
+        AWAIT_TUNE_OK, AWAIT_OPEN,
+        /** Open read; the broker judges the vhost. */
+        VERIFYING,
+        DONE
     }
 
-    /** A rejected handshake step, with the reply the client gets. */
-    static final class Refusal extends Exception {
-        private static final long serialVersionUID = 1L;
-        final int code;
+    /** What the first bytes of the connection were. */
+    enum Header { INCOMPLETE, ACCEPTED, REFUSED }
 
-        Refusal(int code, String text) {
-            super(text, null, false, false);
-            this.code = code;
+    private final ClientSession session;
+    private final LoopContext ctx;
+    private final UpstreamPool pool;
+    /** The client's output, held not owned: the session's socket buffer. */
+    private final OutputBuffer toClient;
+    private final long startedAt;
+    private Step step = Step.AWAIT_HEADER;
+    private String user;
+    private String vhost;
+    private Credentials credentials;
+    private boolean wantsBlocked;
+    private int channelMax;
+    private int frameMax;
+    private int heartbeatSeconds;
+    /** The connection that logged in for this client and waits for its vhost, if one had to be opened. */
+    private UpstreamConnection held;
+
+    ClientHandshake(ClientSession session, LoopContext ctx, UpstreamPool pool, OutputBuffer toClient) {
+        this.session = session;
+        this.ctx = ctx;
+        this.pool = pool;
+        this.toClient = toClient;
+        this.startedAt = ctx.loop.now();
+        this.channelMax = ctx.config.limits().maxChannelsPerClient();
+        this.frameMax = ctx.config.limits().frameMax();
+    }
+
+    /**
+     * Reads the protocol header at {@code rb}'s position. A header the proxy does not speak is answered with its
+     * own, as the spec asks; the caller then closes once that is written.
+     */
+    Header readProtocolHeader(ByteBuffer rb) {
+        if (rb.remaining() < Frames.PROTOCOL_HEADER.length) {
+            return Header.INCOMPLETE;
+        }
+        for (int i = 0; i < Frames.PROTOCOL_HEADER.length; i++) {
+            if (rb.get(rb.position() + i) != Frames.PROTOCOL_HEADER[i]) {
+                toClient.put(Frames.PROTOCOL_HEADER);
+                step = Step.DONE;
+                return Header.REFUSED;
+            }
+        }
+        rb.position(rb.position() + Frames.PROTOCOL_HEADER.length);
+        writeStart(ctx.writer, toClient);
+        step = Step.AWAIT_START_OK;
+        return Header.ACCEPTED;
+    }
+
+    /** A frame before the connection is open. */
+    void onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
+        if (type == Frames.TYPE_HEARTBEAT) {
+            return;
+        }
+        int expected = switch (step) {
+            case AWAIT_START_OK -> Methods.CONNECTION_START_OK;
+            case AWAIT_TUNE_OK -> Methods.CONNECTION_TUNE_OK;
+            default -> Methods.CONNECTION_OPEN;
+        };
+        if (type != Frames.TYPE_METHOD || channel != 0 || FrameDecoder.methodId(buf, off) != expected) {
+            session.connectionError(ReplyCodes.COMMAND_INVALID, ReplyCodes.text(ReplyCodes.COMMAND_INVALID,
+                    "unexpected frame during the connection handshake"), 0);
+            return;
+        }
+        MethodReader r = ctx.reader.reset(buf, off, len);
+        switch (step) {
+            case AWAIT_START_OK -> onStartOk(r);
+            case AWAIT_TUNE_OK -> onTuneOk(r);
+            default -> onOpen(r);
         }
     }
 
-    /** What Connection.StartOk told us. The password is handed on to {@code Credentials} and not kept here. */
-    record Login(String user, byte[] password, boolean wantsBlockedNotifications) {
-        @Override
-        public String toString() {
-            return "Login[user=" + user + "]";
+    private void onStartOk(MethodReader r) {
+        ClientLogin.Login login;
+        try {
+            login = ClientLogin.read(r);
+        } catch (ClientLogin.Refusal refusal) {
+            ctx.metrics.refusedLogins++;
+            session.connectionError(refusal.code, refusal.getMessage(), Methods.CONNECTION_START_OK);
+            return;
         }
+        user = login.user();
+        wantsBlocked = login.wantsBlockedNotifications();
+        credentials = new Credentials(login.user(), login.password(), null);
+        Arrays.fill(login.password(), (byte) 0);
+        // RabbitMQ judges the login before it sends Tune, and clients tell a refused login by that
+        step = Step.AUTHENTICATING;
+        session.pauseReading();
+        pool.authenticate(credentials, session);
     }
 
-    static void writeStart(MethodWriter w, OutputBuffer out) {
+    private void onTuneOk(MethodReader r) {
+        int clientChannelMax = r.u16();
+        long clientFrameMax = r.u32();
+        int clientHeartbeat = r.u16();
+        if (clientFrameMax != 0 && clientFrameMax < Frames.FRAME_MIN_SIZE || clientFrameMax > frameMax) {
+            session.connectionError(ReplyCodes.NOT_ALLOWED, ReplyCodes.text(ReplyCodes.NOT_ALLOWED, "frame_max="
+                    + clientFrameMax + " outside " + Frames.FRAME_MIN_SIZE + ".." + frameMax), Methods.CONNECTION_TUNE_OK);
+            return;
+        }
+        if (clientChannelMax > channelMax) {
+            session.connectionError(ReplyCodes.NOT_ALLOWED, ReplyCodes.text(ReplyCodes.NOT_ALLOWED, "channel_max="
+                    + clientChannelMax + " above the offered " + channelMax), Methods.CONNECTION_TUNE_OK);
+            return;
+        }
+        if (clientChannelMax != 0) {
+            channelMax = clientChannelMax;
+        }
+        if (clientFrameMax != 0) {
+            frameMax = (int) clientFrameMax;
+        }
+        heartbeatSeconds = clientHeartbeat;
+        step = Step.AWAIT_OPEN;
+    }
+
+    private void onOpen(MethodReader r) {
+        vhost = r.shortStr();
+        credentials = credentials.withVhost(vhost);
+        step = Step.VERIFYING;
+        session.pauseReading();
+        UpstreamConnection loggedIn = held;
+        held = null;
+        pool.verify(credentials, session, loggedIn);
+    }
+
+    /** The broker accepted user and password: Tune the client. */
+    void authenticated(UpstreamConnection loggedIn) {
+        if (step != Step.AUTHENTICATING) {
+            return;
+        }
+        held = loggedIn;
+        int heartbeat = (int) ctx.config.timeouts().clientHeartbeat().toSeconds();
+        ctx.writer.begin(Methods.CONNECTION_TUNE).u16(channelMax).u32(frameMax).u16(heartbeat).writeTo(toClient, 0);
+        session.markDirty();
+        step = Step.AWAIT_TUNE_OK;
+        session.resumeReading();
+    }
+
+    /**
+     * The broker accepted the credentials with the vhost: OpenOk to the client.
+     *
+     * @return whether the handshake was waiting for it (and is now done)
+     */
+    boolean verified() {
+        if (step != Step.VERIFYING) {
+            return false;
+        }
+        step = Step.DONE;
+        ctx.writer.begin(Methods.CONNECTION_OPEN_OK).shortStr("").writeTo(toClient, 0);
+        session.markDirty();
+        return true;
+    }
+
+    /** Whether the connection's first bytes, the protocol header, are still to come. */
+    boolean awaitsHeader() {
+        return step == Step.AWAIT_HEADER;
+    }
+
+    /** Whether the broker is judging the client now: its frames wait, and its refusal is awaited. */
+    boolean awaitsBroker() {
+        return step == Step.AUTHENTICATING || step == Step.VERIFYING;
+    }
+
+    /** The method a broker's refusal answers: Open when the vhost was refused, StartOk when the login was. */
+    int refusedMethod() {
+        return step == Step.VERIFYING ? Methods.CONNECTION_OPEN : Methods.CONNECTION_START_OK;
+    }
+
+    /** Whether a refusal now is reported to the listener: the client got as far as a login. */
+    boolean reportsRefusal() {
+        return step.ordinal() >= Step.AUTHENTICATING.ordinal() && step != Step.DONE;
+    }
+
+    /**
+     * Whether the client took longer than the handshake timeout. Waiting for the broker does not count: the
+     * upstream connect timeout rules that.
+     */
+    boolean timedOut(long now) {
+        return !awaitsBroker() && step != Step.DONE && now - startedAt > ctx.config.timeouts().handshake().toNanos();
+    }
+
+    String user() {
+        return user;
+    }
+
+    String vhost() {
+        return vhost;
+    }
+
+    Credentials credentials() {
+        return credentials;
+    }
+
+    boolean wantsBlocked() {
+        return wantsBlocked;
+    }
+
+    int channelMax() {
+        return channelMax;
+    }
+
+    /** The negotiated frame_max once TuneOk is read; until then what the proxy offers. */
+    int frameMax() {
+        return frameMax;
+    }
+
+    int heartbeatSeconds() {
+        return heartbeatSeconds;
+    }
+
+    private static void writeStart(MethodWriter w, OutputBuffer out) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("publisher_confirms", true);
         caps.put("exchange_exchange_bindings", true);
@@ -56,69 +267,6 @@ final class ClientHandshake {
         props.put("information", "AMQP 0-9-1 proxy with connection pooling");
         props.put("capabilities", caps);
         w.begin(Methods.CONNECTION_START).u8(0).u8(9).table(props)
-                .longStr(MECHANISMS).longStr("en_US").writeTo(out, 0);
-    }
-
-    static Login readStartOk(MethodReader r) throws Refusal {
-        Map<String, Object> clientProperties = r.table();
-        String mechanism = r.shortStr();
-        byte[] response = r.longStrBytes();
-        boolean blocked = capability(clientProperties, "connection.blocked");
-        try {
-            if (mechanism.equals("PLAIN")) {
-                return plain(response, blocked);
-            }
-            if (mechanism.equals("AMQPLAIN")) {
-                return amqplain(response, blocked);
-            }
-        } finally {
-            Arrays.fill(response, (byte) 0);
-        }
-        throw new Refusal(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
-                "unsupported authentication mechanism '" + mechanism + "', offered: " + MECHANISMS));
-    }
-
-    private static boolean capability(Map<String, Object> props, String name) {
-        return props.get("capabilities") instanceof Map<?, ?> caps && Boolean.TRUE.equals(caps.get(name));
-    }
-
-    /** PLAIN: {@code [authzid] \0 user \0 password}. */
-    private static Login plain(byte[] response, boolean blocked) throws Refusal {
-        int first = indexOf(response, 0);
-        int second = first < 0 ? -1 : indexOf(response, first + 1);
-        if (second < 0) {
-            throw new Refusal(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
-                    "PLAIN response is not of the form \\0user\\0password"));
-        }
-        String user = new String(response, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        byte[] password = Arrays.copyOfRange(response, second + 1, response.length);
-        return new Login(user, password, blocked);
-    }
-
-    /** AMQPLAIN: a field table without its length prefix, with LOGIN and PASSWORD. */
-    private static Login amqplain(byte[] response, boolean blocked) throws Refusal {
-        Map<String, Object> table;
-        try {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(response);
-            MethodReader r = new MethodReader().resetRaw(b, 0, response.length);
-            table = r.tableBody(response.length);
-        } catch (MalformedFrameException e) {
-            throw new Refusal(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
-                    "AMQPLAIN response is not a field table"));
-        }
-        if (!(table.get("LOGIN") instanceof String user) || !(table.get("PASSWORD") instanceof String password)) {
-            throw new Refusal(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
-                    "AMQPLAIN response lacks LOGIN or PASSWORD"));
-        }
-        return new Login(user, password.getBytes(StandardCharsets.UTF_8), blocked);
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
+                .longStr(ClientLogin.MECHANISMS).longStr("en_US").writeTo(out, 0);
     }
 }

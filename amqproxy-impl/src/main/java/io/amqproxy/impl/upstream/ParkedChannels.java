@@ -19,12 +19,12 @@ final class ParkedChannels implements ChannelPeer {
     /** Channels kept per connection at most; more are closed as usual. */
     static final int MAX_PARKED = 64;
 
-    private final UpstreamConnection connection;
+    private final UpstreamChannels channels;
     private final ArrayDeque<UpstreamChannel> settled = new ArrayDeque<>();
     private int count;
 
-    ParkedChannels(UpstreamConnection connection) {
-        this.connection = connection;
+    ParkedChannels(UpstreamChannels channels) {
+        this.channels = channels;
     }
 
     /** Channels parked, settled or still waiting for their FlowOk. */
@@ -39,7 +39,7 @@ final class ParkedChannels implements ChannelPeer {
     void park(UpstreamChannel ch) {
         ch.relink(this);
         count++;
-        connection.askFlow(ch);
+        channels.askFlow(ch);
     }
 
     /** A settled channel for a new client, or {@code null}. */
@@ -63,7 +63,7 @@ final class ParkedChannels implements ChannelPeer {
         }
         // anything else on a parked channel means it was not as quiet as it looked: do not reuse it
         settled.remove(ch);
-        connection.closeChannel(ch, ReplyCodes.REPLY_SUCCESS, "parked channel not reusable");
+        channels.close(ch, ReplyCodes.REPLY_SUCCESS, "parked channel not reusable");
     }
 
     @Override

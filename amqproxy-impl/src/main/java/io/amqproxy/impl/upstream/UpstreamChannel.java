@@ -1,6 +1,8 @@
 package io.amqproxy.impl.upstream;
 
-import java.util.ArrayDeque;
+import io.amqproxy.impl.loop.OutputBuffer;
+
+import java.nio.ByteBuffer;
 
 /**
  * One channel on an upstream connection, linked to at most one client channel (its {@link ChannelPeer}).
@@ -30,15 +32,13 @@ public final class UpstreamChannel {
     /**
      * Whether Channel.Open has been written for this channel, i.e. whether the broker knows of it. A client's
      * channel.open is answered by the proxy, and the upstream Channel.Open waits for the first frame the
-     * channel sends ({@link UpstreamConnection#outputFor}), so that it leaves in the same write, and a channel
+     * channel sends ({@link #output()}), so that it leaves in the same write, and a channel
      * that closes before it sends anything never reaches the broker.
      */
     boolean announced;
     long quarantineUntil;
     private ChannelPeer peer;
     private Runnable onClosed;
-    /** For each Queue.Declare awaiting DeclareOk: whether it was exclusive. */
-    private final ArrayDeque<Boolean> pendingDeclares = new ArrayDeque<>(2);
 
     UpstreamChannel(UpstreamConnection connection, int id, ChannelPeer peer) {
         this.connection = connection;
@@ -89,13 +89,30 @@ public final class UpstreamChannel {
         }
     }
 
-    public void expectDeclareOk(boolean exclusive) {
-        pendingDeclares.addLast(exclusive);
+    /**
+     * The output for this channel's next frame, with Channel.Open queued first if the broker has not heard of the
+     * channel yet. Every frame for the channel goes through here; the caller marks the connection dirty.
+     */
+    public OutputBuffer output() {
+        return connection.channels().outputFor(this);
     }
 
-    /** Whether the Queue.DeclareOk that just arrived answers an exclusive declare. */
-    public boolean takeDeclareOk() {
-        Boolean b = pendingDeclares.pollFirst();
-        return b != null && b;
+    /** Sends Channel.Close; the id is freed when the broker answers. */
+    public void close(int replyCode, String replyText) {
+        connection.channels().close(this, replyCode, replyText);
+    }
+
+    /** Forwards a client's own Channel.Close frame, under this channel's number. */
+    public void forwardClose(ByteBuffer buf, int payloadOff, int payloadLen) {
+        connection.channels().forwardClose(this, buf, payloadOff, payloadLen);
+    }
+
+    /**
+     * Keeps this safe channel, whose client closed it, open for the next client (safe channel reuse).
+     *
+     * @return {@code false} if it cannot be kept; the caller then closes it as usual
+     */
+    public boolean park() {
+        return connection.isOpen() && connection.channels().park(this);
     }
 }

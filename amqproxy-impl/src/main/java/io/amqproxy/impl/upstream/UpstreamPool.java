@@ -2,6 +2,7 @@ package io.amqproxy.impl.upstream;
 
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.policy.ExclusiveQueues;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class UpstreamPool {
 
     private final LoopContext ctx;
     private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
+    private final ExclusiveQueues<UpstreamConnection> exclusiveQueues = new ExclusiveQueues<>();
     /** Connections the broker has blocked (a resource alarm); while any is, see {@link #alarmOn()}. */
     private int blocked;
     /** Clients holding a publish back until the alarm is over. */
@@ -38,6 +40,11 @@ public final class UpstreamPool {
 
     public UpstreamPool(LoopContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** Who declared which exclusive queue through this loop's connections. */
+    public ExclusiveQueues<UpstreamConnection> exclusiveQueues() {
+        return exclusiveQueues;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.amqproxy.impl.jmh;
 
 import io.amqproxy.impl.codec.FrameDecoder;
 import io.amqproxy.impl.codec.FrameHandler;
+import io.amqproxy.impl.codec.FrameWriter;
 import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.loop.BufferPool;
 import io.amqproxy.impl.loop.OutputBuffer;
@@ -82,9 +83,9 @@ public class CopyOnlyForwardingBenchmark {
         @Override
         public boolean onFrame(int type, int channel, ByteBuffer buf, int payloadOff, int payloadLen) {
             if (type == Frames.TYPE_BODY) {
-                out.bodyFrames(UPSTREAM_CHANNEL, buf, payloadOff, payloadLen, FRAME_MAX);
+                FrameWriter.bodyFrames(out, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen, FRAME_MAX);
             } else {
-                out.frame(type, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen);
+                FrameWriter.frame(out, type, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen);
             }
             return true;
         }
@@ -100,10 +101,10 @@ public class CopyOnlyForwardingBenchmark {
         @Override
         public boolean onFrame(int type, int channel, ByteBuffer buf, int payloadOff, int payloadLen) {
             if (type == Frames.TYPE_BODY) {
-                stage.bodyFrames(UPSTREAM_CHANNEL, buf, payloadOff, payloadLen, FRAME_MAX);
+                FrameWriter.bodyFrames(stage, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen, FRAME_MAX);
                 out.append(stage);
             } else {
-                stage.frame(type, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen);
+                FrameWriter.frame(stage, type, UPSTREAM_CHANNEL, buf, payloadOff, payloadLen);
             }
             return true;
         }

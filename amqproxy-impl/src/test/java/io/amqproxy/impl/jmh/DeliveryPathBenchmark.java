@@ -1,7 +1,7 @@
 package io.amqproxy.impl.jmh;
 
 import io.amqproxy.impl.loop.OutputBuffer;
-import io.amqproxy.impl.session.ClientSessionAccess;
+import io.amqproxy.impl.loop.EventLoopAccess;
 import io.amqproxy.impl.upstream.UpstreamConnectionAccess;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,7 +52,7 @@ public class DeliveryPathBenchmark {
     public void setUp() throws IOException {
         proxy = LiveProxySession.open(CLIENT_CHANNEL);
         burst = MessageBatch.deliveries(proxy.upstreamChannel, bodyBytes);
-        toClient = ClientSessionAccess.output(proxy.session);
+        toClient = EventLoopAccess.queued(proxy.session);
         toClient.writeTo(client, gather); // the handshake's leftovers, if the loop had not flushed them all
         UpstreamConnectionAccess.onData(proxy.upstream, burst);
         ForwardedBytes.check(toClient, burst.limit(), CLIENT_CHANNEL, "deliveries to the client");

@@ -1,5 +1,6 @@
 package io.amqproxy.impl.loop;
 
+import io.amqproxy.impl.codec.FrameWriter;
 import io.amqproxy.impl.codec.Frames;
 import org.junit.jupiter.api.Test;
 
@@ -68,7 +69,7 @@ class OutputBufferTest {
         for (int i = 0; i < payload.length; i++) {
             payload[i] = (byte) i;
         }
-        out.frame(Frames.TYPE_BODY, 7, ByteBuffer.wrap(payload), 0, payload.length);
+        FrameWriter.frame(out, Frames.TYPE_BODY, 7, ByteBuffer.wrap(payload), 0, payload.length);
         assertThat(out.size()).isEqualTo(payload.length + Frames.OVERHEAD);
         SlowChannel ch = new SlowChannel(10_000);
         ByteBuffer[] scratch = new ByteBuffer[2];
@@ -85,29 +86,6 @@ class OutputBufferTest {
         assertThat(body).isEqualTo(payload);
         assertThat(w.get() & 0xFF).isEqualTo(Frames.FRAME_END);
         assertThat(pool.pooled()).as("drained chunks go back to the pool").isGreaterThan(0);
-    }
-
-    @Test
-    void bodyFramesAreSplitToTheReceiversFrameMax() throws Exception {
-        OutputBuffer out = new OutputBuffer(new BufferPool(4));
-        byte[] payload = new byte[10_000];
-        out.bodyFrames(1, ByteBuffer.wrap(payload), 0, payload.length, 4096);
-        SlowChannel ch = new SlowChannel(Integer.MAX_VALUE);
-        out.writeTo(ch, new ByteBuffer[8]);
-        ByteBuffer w = ByteBuffer.wrap(ch.sink.toByteArray());
-        int total = 0;
-        int frames = 0;
-        while (w.hasRemaining()) {
-            assertThat(w.get()).isEqualTo((byte) Frames.TYPE_BODY);
-            w.getShort();
-            int size = w.getInt();
-            assertThat(size + Frames.OVERHEAD).isLessThanOrEqualTo(4096);
-            w.position(w.position() + size + 1);
-            total += size;
-            frames++;
-        }
-        assertThat(total).isEqualTo(payload.length);
-        assertThat(frames).isEqualTo(3);
     }
 
     @Test

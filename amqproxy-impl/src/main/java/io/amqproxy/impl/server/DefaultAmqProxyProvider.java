@@ -1,4 +1,4 @@
-package io.amqproxy.impl;
+package io.amqproxy.impl.server;
 
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyConfig;

@@ -1,17 +1,17 @@
-package io.amqproxy.impl;
+package io.amqproxy.impl.server;
 
 import io.amqproxy.AmqProxy;
 import io.amqproxy.AmqProxyException;
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.ProxyHealth;
 import io.amqproxy.ProxyStats;
+import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.IoHandler;
 import io.amqproxy.impl.loop.PlainTransport;
 import io.amqproxy.impl.loop.Transport;
 import io.amqproxy.impl.tls.TlsTransport;
 import io.amqproxy.impl.loop.Tickable;
-import io.amqproxy.impl.metrics.LoopMetrics;
 import io.amqproxy.impl.metrics.SafeListener;
 import io.amqproxy.impl.session.ClientSession;
 import io.amqproxy.impl.upstream.UpstreamConnection;
@@ -252,7 +252,7 @@ final class ProxyServer implements AmqProxy {
         ProxyStats total = null;
         for (Worker w : workers) {
             ProxyStats s = onLoop(w, () -> w.ctx.metrics.snapshot());
-            total = total == null ? s : LoopMetrics.sum(total, s);
+            total = total == null ? s : total.plus(s);
         }
         return total;
     }

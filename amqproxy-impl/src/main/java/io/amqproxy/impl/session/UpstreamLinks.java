@@ -1,0 +1,99 @@
+package io.amqproxy.impl.session;
+
+import io.amqproxy.impl.upstream.Credentials;
+import io.amqproxy.impl.upstream.UpstreamClient;
+import io.amqproxy.impl.upstream.UpstreamConnection;
+import io.amqproxy.impl.upstream.UpstreamPool;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The upstream connections one client uses: those it has channels on (attached, so they tell it of Blocked and
+ * of their end), and the ones its next channels should go to, for publishers and for consumers, so that a
+ * client's channels stay together where there is room. Owned by the client's event loop, not thread-safe.
+ */
+final class UpstreamLinks {
+
+    private final UpstreamClient client;
+    private final List<UpstreamConnection> attached = new ArrayList<>(1);
+    private UpstreamConnection primary;
+    /** Where this client's consuming channels go, when consumers are kept apart from publishers. */
+    private UpstreamConnection consumerPrimary;
+
+    UpstreamLinks(UpstreamClient client) {
+        this.client = client;
+    }
+
+    /** The connection the handshake verified the client's credentials on: its first channels go there. */
+    void admittedOn(UpstreamConnection upstream) {
+        primary = upstream;
+    }
+
+    /** A connection with room for a new channel, or {@code null} if no socket could be opened. */
+    UpstreamConnection forChannel(UpstreamPool pool, Credentials credentials) {
+        return pool.forChannel(credentials, primary);
+    }
+
+    /** A connection for consumers with room for a channel, or {@code null}. */
+    UpstreamConnection forConsumer(UpstreamPool pool, Credentials credentials) {
+        return pool.forConsumer(credentials, consumerPrimary);
+    }
+
+    /** A channel was opened on {@code up}: remember it for the next channels, and attach. */
+    void channelOpened(UpstreamConnection up) {
+        if (primary == null || !primary.isUsable() || primary.isForConsumers()) {
+            primary = up;
+        }
+        attach(up);
+    }
+
+    /** A consuming channel was opened on {@code up}. */
+    void consumerChannelOpened(UpstreamConnection up) {
+        consumerPrimary = up;
+        attach(up);
+    }
+
+    private void attach(UpstreamConnection up) {
+        if (!attached.contains(up)) {
+            attached.add(up);
+            up.attach(client);
+        }
+    }
+
+    /**
+     * The first attached connection so far behind that the client must pause, or {@code null}. The connection
+     * remembers the client and resumes it when it drains.
+     */
+    UpstreamConnection congested() {
+        for (int i = 0; i < attached.size(); i++) {
+            UpstreamConnection up = attached.get(i);
+            if (up.isCongested()) {
+                up.stall(client);
+                return up;
+            }
+        }
+        return null;
+    }
+
+    /** {@code up} is gone (closed, or retired while this client had no channel on it). */
+    void lost(UpstreamConnection up) {
+        attached.remove(up);
+        if (primary == up) {
+            primary = null;
+        }
+        if (consumerPrimary == up) {
+            consumerPrimary = null;
+        }
+    }
+
+    /** The client is going: detach from every connection. */
+    void detachAll() {
+        for (UpstreamConnection up : attached) {
+            up.detach(client);
+        }
+        attached.clear();
+        primary = null;
+        consumerPrimary = null;
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Client connections. {@link io.amqproxy.impl.session.ClientSession} routes one client's socket: its handshake
+ * ({@code ClientHandshake}, {@code ClientLogin}), its channels ({@code ClientChannels}, {@code ClientChannel}, which
+ * applies the {@code policy} rules in order), its close, and what belongs to the connection as a whole ({@code
+ * UpstreamLinks}, {@code AlarmHold}, {@code ClientOutputQuota}, {@code ExclusiveQueueCleanup}). Owned by the
+ * client's loop thread.
+ */
+package io.amqproxy.impl.session;

@@ -1,0 +1,296 @@
+package io.amqproxy.impl.upstream;
+
+import io.amqproxy.ProxyConfig;
+import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.codec.Frames;
+import io.amqproxy.impl.codec.MethodReader;
+import io.amqproxy.impl.codec.MethodWriter;
+import io.amqproxy.impl.codec.Methods;
+import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.loop.Transport;
+import io.amqproxy.impl.tls.TlsTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The decisions of opening one broker connection: when to connect (at once, or after the pool's backoff when the
+ * broker was unreachable a moment ago, always within the connect timeout), where, whether with TLS, and the AMQP
+ * client handshake: protocol header, StartOk with the credentials of the clients it is for, Tune, Open of the
+ * vhost. A connection that logs in for a client which has not named its vhost yet waits between Tune and Open.
+ * {@link UpstreamConnection} carries out the socket operations; this class keeps the steps, the deadlines and the
+ * negotiated limits. Owned by the connection's event loop, not thread-safe.
+ */
+final class BrokerHandshake {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerHandshake.class);
+
+    /** Where the handshake is. */
+    enum Step { CONNECTING, AWAIT_START, AWAIT_TUNE, AWAIT_VHOST, AWAIT_OPEN_OK, DONE }
+
+    /** What the handshake wants done at a tick. */
+    enum Due {
+        NOTHING,
+        /** The backoff is over: connect now. */
+        CONNECT,
+        /** Logged in for a client that never named its vhost: nobody waits, leave quietly. */
+        LEAVE,
+        /** No answer within the connect timeout. */
+        GIVE_UP
+    }
+
+    /** What a method from the broker led to. */
+    enum Outcome {
+        CONTINUE,
+        /** The broker accepted user and password (Tune) for a connection that waits for a vhost. */
+        AUTHENTICATED,
+        /** OpenOk: the connection is open. */
+        OPENED,
+        /** The broker sent Connection.Close (a refused login or vhost); the caller reads and answers it. */
+        CLOSED_BY_BROKER,
+        /** Not what the handshake expects; see {@link #error()}. */
+        PROTOCOL_ERROR
+    }
+
+    private final UpstreamConnection connection;
+    private final long id;
+    private final LoopContext ctx;
+    private final UpstreamPool pool;
+    private final ProxyConfig.Upstream target;
+    private final long startedAt;
+    private Step step = Step.CONNECTING;
+    /** When a connect delayed by backoff is due; 0 once connecting. */
+    private long connectAt;
+    private long deadline;
+    /** Clients waiting for the connection to open (or to log in, for a connection waiting for its vhost). */
+    private final List<UpstreamClient> waiters = new ArrayList<>(2);
+    private int channelMax;
+    private int frameMax;
+    private int heartbeatSeconds;
+    private String error;
+
+    BrokerHandshake(UpstreamConnection connection, long id, LoopContext ctx, UpstreamPool pool) {
+        this.connection = connection;
+        this.id = id;
+        this.ctx = ctx;
+        this.pool = pool;
+        this.target = ctx.config.upstream();
+        this.startedAt = ctx.loop.now();
+        this.deadline = startedAt + ctx.config.timeouts().upstreamConnect().toNanos();
+        this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
+        this.frameMax = ctx.config.limits().frameMax();
+    }
+
+    /**
+     * Whether to connect now. If the broker was unreachable a moment ago, the connect waits out the backoff, and
+     * the connect timeout counts from when it is due; {@link #connectDue} tells when.
+     */
+    boolean connectNow() {
+        long delay = pool.connectDelayNanos(ctx.loop.now());
+        if (delay <= 0) {
+            return true;
+        }
+        connectAt = ctx.loop.now() + delay;
+        deadline = connectAt + ctx.config.timeouts().upstreamConnect().toNanos();
+        return false;
+    }
+
+    /** What is due at {@code now}, before the connection is open. */
+    Due onTick(long now) {
+        if (step == Step.AWAIT_VHOST) {
+            return now - deadline > 0 ? Due.LEAVE : Due.NOTHING;
+        }
+        if (connectAt != 0 && now - connectAt >= 0) {
+            return Due.CONNECT;
+        }
+        return now - deadline > 0 ? Due.GIVE_UP : Due.NOTHING;
+    }
+
+    void addWaiter(UpstreamClient client) {
+        waiters.add(client);
+    }
+
+    boolean hasWaiters() {
+        return !waiters.isEmpty();
+    }
+
+    /** The broker accepted user and password for a connection that waits for a vhost: the waiters hear so. */
+    void authenticated() {
+        takeWaiters().forEach(c -> c.upstreamAuthenticated(connection));
+    }
+
+    /**
+     * The connection is open: the broker counts as reachable again, the connect metrics and the listener hear of
+     * it.
+     *
+     * @return the waiting clients, to be told once the connection is ready for them
+     */
+    List<UpstreamClient> succeeded(Credentials credentials) {
+        ctx.metrics.upstreamConnects++;
+        ctx.metrics.upstreamConnectNanos += System.nanoTime() - startedAt;
+        ctx.metrics.upstreamError = null;
+        pool.brokerReached();
+        log.info("upstream #{} open to {} as {}", id, target, credentials);
+        ctx.listener.upstreamOpened(connection.info());
+        return takeWaiters();
+    }
+
+    /**
+     * The connection failed before it was open: unreachable, not AMQP, or the login or vhost refused.
+     *
+     * @return the waiting clients, to be refused with the same reply once the socket is closed
+     */
+    List<UpstreamClient> failed(Credentials credentials, int code, String text) {
+        ctx.metrics.upstreamConnectFailures++;
+        if (!waiters.isEmpty()) {
+            log.info("upstream #{} ({}) could not be opened: {} {}", id, credentials, code, text);
+        }
+        return takeWaiters();
+    }
+
+    private List<UpstreamClient> takeWaiters() {
+        List<UpstreamClient> all = new ArrayList<>(waiters);
+        waiters.clear();
+        return all;
+    }
+
+    /** The address to connect to, now that the connect starts. */
+    InetSocketAddress address() {
+        connectAt = 0;
+        return new InetSocketAddress(target.host(), target.port());
+    }
+
+    /**
+     * The TCP connection is up: the transport to use on it, TLS for amqps:// ({@code null} for plain).
+     *
+     * @throws NoSuchAlgorithmException when this JVM has no TLS
+     */
+    Transport transport() throws NoSuchAlgorithmException {
+        if (!target.tls()) {
+            return null;
+        }
+        ProxyConfig.UpstreamTls tls = ctx.config.upstreamTls();
+        SSLContext sslContext = tls.context() != null ? tls.context() : SSLContext.getDefault();
+        return TlsTransport.client(sslContext, target.host(), target.port(), tls.verifyHostname());
+    }
+
+    /** Sends the protocol header: the broker answers with Connection.Start. */
+    void start(OutputBuffer out) {
+        out.put(Frames.PROTOCOL_HEADER);
+        step = Step.AWAIT_START;
+    }
+
+    /** A method on channel 0 before the connection is open; replies go to {@code out}. */
+    Outcome onMethod(int method, MethodReader r, OutputBuffer out, Credentials credentials) {
+        switch (step) {
+            case AWAIT_START -> {
+                if (method != Methods.CONNECTION_START) {
+                    return protocolError("expected connection.start");
+                }
+                r.u8();
+                r.u8();
+                r.skipTable();
+                String offered = " " + new String(r.longStrBytes(), StandardCharsets.UTF_8) + " ";
+                String mechanism = BrokerLogin.mechanism(credentials);
+                if (!offered.contains(" " + mechanism + " ")) {
+                    return protocolError("broker does not offer the " + mechanism + " mechanism (offers:" + offered + ")");
+                }
+                BrokerLogin.writeStartOk(ctx.writer, out, credentials, id);
+                step = Step.AWAIT_TUNE;
+                return Outcome.CONTINUE;
+            }
+            case AWAIT_TUNE -> {
+                if (method == Methods.CONNECTION_CLOSE) {
+                    return Outcome.CLOSED_BY_BROKER;
+                }
+                if (method != Methods.CONNECTION_TUNE) {
+                    return protocolError("expected connection.tune");
+                }
+                int brokerChannelMax = r.u16();
+                long brokerFrameMax = r.u32();
+                heartbeatSeconds = r.u16();
+                int configured = ctx.config.limits().maxChannelsPerUpstream();
+                channelMax = brokerChannelMax == 0 ? configured : Math.min(brokerChannelMax, configured);
+                int ourFrameMax = ctx.config.limits().frameMax();
+                frameMax = brokerFrameMax == 0 ? ourFrameMax : (int) Math.min(brokerFrameMax, ourFrameMax);
+                if (credentials.vhost() == null) {
+                    // logged in for a client that has not named its vhost yet: hold here until it does
+                    step = Step.AWAIT_VHOST;
+                    return Outcome.AUTHENTICATED;
+                }
+                sendTuneOkAndOpen(out, credentials.vhost());
+                return Outcome.CONTINUE;
+            }
+            case AWAIT_OPEN_OK -> {
+                if (method == Methods.CONNECTION_CLOSE) {
+                    return Outcome.CLOSED_BY_BROKER;
+                }
+                if (method != Methods.CONNECTION_OPEN_OK) {
+                    return protocolError("expected connection.open-ok");
+                }
+                step = Step.DONE;
+                return Outcome.OPENED;
+            }
+            default -> {
+                return Outcome.CONTINUE;
+            }
+        }
+    }
+
+    /** TuneOk and Open of {@code vhost}: for a connection that waited for its vhost, when a client names it. */
+    void sendTuneOkAndOpen(OutputBuffer out, String vhost) {
+        MethodWriter w = ctx.writer;
+        w.begin(Methods.CONNECTION_TUNE_OK).u16(channelMax).u32(frameMax).u16(heartbeatSeconds).writeTo(out, 0);
+        w.begin(Methods.CONNECTION_OPEN).shortStr(vhost).shortStr("").u8(0).writeTo(out, 0);
+        step = Step.AWAIT_OPEN_OK;
+    }
+
+    private Outcome protocolError(String what) {
+        error = unreachable("unexpected answer: " + what);
+        return Outcome.PROTOCOL_ERROR;
+    }
+
+    /** The reply text of the last {@link Outcome#PROTOCOL_ERROR}. */
+    String error() {
+        return error;
+    }
+
+    /**
+     * Notes that the broker could not be reached (for the pool's backoff and for health checks) and gives the
+     * reply text that clients waiting for this connection get with 320.
+     */
+    String unreachable(String why) {
+        pool.brokerUnreachable(ctx.loop.now());
+        ctx.metrics.upstreamError = "broker " + target + " unreachable: " + why;
+        return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + target + " unreachable: " + why);
+    }
+
+    /** Logged in, waiting for a client to name the vhost. */
+    boolean awaitsVhost() {
+        return step == Step.AWAIT_VHOST;
+    }
+
+    /** StartOk sent, Tune not yet seen: a broker that drops the socket now refused the login. */
+    boolean awaitsTune() {
+        return step == Step.AWAIT_TUNE;
+    }
+
+    int channelMax() {
+        return channelMax;
+    }
+
+    int frameMax() {
+        return frameMax;
+    }
+
+    int heartbeatSeconds() {
+        return heartbeatSeconds;
+    }
+}
