@@ -59,7 +59,7 @@ public interface AmqProxy extends AutoCloseable {
 
     /**
      * Stops accepting clients, sends {@code Connection.Close 320 CONNECTION_FORCED} to the clients still
-     * connected, waits up to {@link ProxyConfig.Timeouts#shutdown()} for them to answer, closes the upstream
+     * connected, waits up to {@link ProxyTimeouts#shutdown()} for them to answer, closes the upstream
      * connections with {@code 200} and stops the event loops. Calling it again does nothing.
      */
     @Override

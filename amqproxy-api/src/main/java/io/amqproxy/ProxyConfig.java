@@ -21,8 +21,8 @@ public final class ProxyConfig {
     private final Upstream upstream;
     private final String listenHost;
     private final int listenPort;
-    private final Limits limits;
-    private final Timeouts timeouts;
+    private final ProxyLimits limits;
+    private final ProxyTimeouts timeouts;
     private final int eventLoops;
     private final ProxyListener listener;
     private final UpstreamTls upstreamTls;
@@ -38,8 +38,8 @@ public final class ProxyConfig {
         this.listenHost = Objects.requireNonNull(b.listenHost, "listenHost");
         checkPort("listen port", b.listenPort);
         this.listenPort = b.listenPort;
-        this.limits = new Limits(b);
-        this.timeouts = new Timeouts(b);
+        this.limits = new ProxyLimits(b);
+        this.timeouts = new ProxyTimeouts(b);
         if (b.eventLoops < 1) {
             throw new IllegalArgumentException("eventLoops must be at least 1, was " + b.eventLoops);
         }
@@ -67,12 +67,12 @@ public final class ProxyConfig {
     }
 
     /** Sizes and counts. */
-    public Limits limits() {
+    public ProxyLimits limits() {
         return limits;
     }
 
     /** Durations. */
-    public Timeouts timeouts() {
+    public ProxyTimeouts timeouts() {
         return timeouts;
     }
 
@@ -214,180 +214,6 @@ public final class ProxyConfig {
         }
     }
 
-    /**
-     * Sizes and counts, set through the {@link Builder}.
-     */
-    public static final class Limits {
-        private final int maxChannelsPerUpstream;
-        private final int maxChannelsPerClient;
-        private final int frameMax;
-        private final long maxClientOutputBytes;
-        private final long maxUpstreamOutputBytes;
-        private final long maxMessageSize;
-        private final int maxClients;
-        private final long maxTotalClientOutputBytes;
-
-        private Limits(Builder b) {
-            if (b.maxChannelsPerUpstream < 1 || b.maxChannelsPerUpstream > 65535) {
-                throw new IllegalArgumentException("maxChannelsPerUpstream must be between 1 and 65535, was " + b.maxChannelsPerUpstream);
-            }
-            if (b.maxChannelsPerClient < 1 || b.maxChannelsPerClient > 65535) {
-                throw new IllegalArgumentException("maxChannelsPerClient must be between 1 and 65535, was " + b.maxChannelsPerClient);
-            }
-            if (b.frameMax < 4096 || b.frameMax > 16 * 1024 * 1024) {
-                throw new IllegalArgumentException("frameMax must be between 4096 and 16777216, was " + b.frameMax);
-            }
-            if (b.maxClientOutputBytes < b.frameMax) {
-                throw new IllegalArgumentException("maxClientOutputBytes must be at least frameMax (" + b.frameMax + "), was " + b.maxClientOutputBytes);
-            }
-            if (b.maxUpstreamOutputBytes < b.frameMax) {
-                throw new IllegalArgumentException("maxUpstreamOutputBytes must be at least frameMax (" + b.frameMax + "), was " + b.maxUpstreamOutputBytes);
-            }
-            if (b.maxTotalClientOutputBytes < b.frameMax) {
-                throw new IllegalArgumentException("maxTotalClientOutputBytes must be at least frameMax (" + b.frameMax
-                        + "), was " + b.maxTotalClientOutputBytes);
-            }
-            if (b.maxClients < 0) {
-                throw new IllegalArgumentException("maxClients must not be negative (0 means no limit), was " + b.maxClients);
-            }
-            if (b.maxMessageSize < 0) {
-                throw new IllegalArgumentException("maxMessageSize must not be negative, was " + b.maxMessageSize);
-            }
-            this.maxChannelsPerUpstream = b.maxChannelsPerUpstream;
-            this.maxChannelsPerClient = b.maxChannelsPerClient;
-            this.frameMax = b.frameMax;
-            this.maxClientOutputBytes = b.maxClientOutputBytes;
-            this.maxUpstreamOutputBytes = b.maxUpstreamOutputBytes;
-            this.maxMessageSize = b.maxMessageSize;
-            this.maxClients = b.maxClients;
-            this.maxTotalClientOutputBytes = b.maxTotalClientOutputBytes;
-        }
-
-        /** Channels the proxy opens on one broker connection at most; the broker's channel_max lowers it further. */
-        public int maxChannelsPerUpstream() {
-            return maxChannelsPerUpstream;
-        }
-
-        /** The channel_max offered to clients. */
-        public int maxChannelsPerClient() {
-            return maxChannelsPerClient;
-        }
-
-        /** The frame_max offered to clients; also the largest frame accepted. */
-        public int frameMax() {
-            return frameMax;
-        }
-
-        /** Bytes queued for one client that does not read before it is disconnected. */
-        public long maxClientOutputBytes() {
-            return maxClientOutputBytes;
-        }
-
-        /**
-         * Bytes queued for one broker connection before the proxy stops reading from the clients that feed it,
-         * until it drains to half.
-         */
-        public long maxUpstreamOutputBytes() {
-            return maxUpstreamOutputBytes;
-        }
-
-        /** Largest message body a client may publish (RabbitMQ 3.x default: 128 MiB). */
-        public long maxMessageSize() {
-            return maxMessageSize;
-        }
-
-        /** Client connections at most, counted from TCP accept; 0 for no limit. */
-        public int maxClients() {
-            return maxClients;
-        }
-
-        /**
-         * Output queued for all clients together; past it, a client that does not keep up is disconnected even
-         * below its own limit.
-         */
-        public long maxTotalClientOutputBytes() {
-            return maxTotalClientOutputBytes;
-        }
-
-        @Override
-        public String toString() {
-            return "Limits[maxChannelsPerUpstream=" + maxChannelsPerUpstream + ", maxChannelsPerClient="
-                    + maxChannelsPerClient + ", frameMax=" + frameMax + ", maxClientOutputBytes=" + maxClientOutputBytes
-                    + ", maxUpstreamOutputBytes=" + maxUpstreamOutputBytes + ", maxMessageSize=" + maxMessageSize
-                    + ", maxClients=" + maxClients + ", maxTotalClientOutputBytes=" + maxTotalClientOutputBytes + "]";
-        }
-    }
-
-    /**
-     * Durations, set through the {@link Builder}.
-     */
-    public static final class Timeouts {
-        private final Duration idleUpstream;
-        private final Duration handshake;
-        private final Duration clientHeartbeat;
-        private final Duration upstreamConnect;
-        private final Duration shutdown;
-        private final Duration maxUpstreamLifetime;
-
-        private Timeouts(Builder b) {
-            checkDuration("idleUpstreamTimeout", b.idleUpstream);
-            checkDuration("handshakeTimeout", b.handshake);
-            checkDuration("clientHeartbeat", b.clientHeartbeat);
-            checkDuration("upstreamConnectTimeout", b.upstreamConnect);
-            checkDuration("shutdownTimeout", b.shutdown);
-            checkDuration("maxUpstreamLifetime", b.maxUpstreamLifetime);
-            if (b.clientHeartbeat.toSeconds() > 65535) {
-                throw new IllegalArgumentException("clientHeartbeat must be at most 65535 s, was " + b.clientHeartbeat);
-            }
-            this.idleUpstream = b.idleUpstream;
-            this.handshake = b.handshake;
-            this.clientHeartbeat = b.clientHeartbeat;
-            this.upstreamConnect = b.upstreamConnect;
-            this.shutdown = b.shutdown;
-            this.maxUpstreamLifetime = b.maxUpstreamLifetime;
-        }
-
-        /** How long an upstream connection without channels stays open. */
-        public Duration idleUpstream() {
-            return idleUpstream;
-        }
-
-        /** How long a client may take from TCP connect to {@code Connection.Open}. */
-        public Duration handshake() {
-            return handshake;
-        }
-
-        /** The heartbeat interval offered to clients; zero disables. */
-        public Duration clientHeartbeat() {
-            return clientHeartbeat;
-        }
-
-        /** How long opening a broker connection (TCP and AMQP handshake) may take. */
-        public Duration upstreamConnect() {
-            return upstreamConnect;
-        }
-
-        /** How long {@link AmqProxy#close()} waits for clients to answer its Close. */
-        public Duration shutdown() {
-            return shutdown;
-        }
-
-        /**
-         * After this, an upstream connection takes no new clients or channels and closes once its channels are
-         * gone, so credentials are checked with the broker again; zero for no limit.
-         */
-        public Duration maxUpstreamLifetime() {
-            return maxUpstreamLifetime;
-        }
-
-        @Override
-        public String toString() {
-            return "Timeouts[idleUpstream=" + idleUpstream + ", handshake=" + handshake + ", clientHeartbeat="
-                    + clientHeartbeat + ", upstreamConnect=" + upstreamConnect + ", shutdown=" + shutdown
-                    + ", maxUpstreamLifetime=" + maxUpstreamLifetime + "]";
-        }
-    }
-
     private static void checkPort(String what, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(what + " must be between 0 and 65535, was " + port);
@@ -397,7 +223,7 @@ public final class ProxyConfig {
     /** The longest duration accepted; longer ones would overflow nanosecond arithmetic. */
     public static final Duration MAX_DURATION = Duration.ofDays(100L * 365);
 
-    private static void checkDuration(String what, Duration d) {
+    static void checkDuration(String what, Duration d) {
         Objects.requireNonNull(d, what);
         if (d.isNegative()) {
             throw new IllegalArgumentException(what + " must not be negative, was " + d);
@@ -415,30 +241,30 @@ public final class ProxyConfig {
      * upstream, one event loop.
      */
     public static final class Builder {
-        private String upstream;
-        private String listenHost = "localhost";
-        private int listenPort = 5673;
-        private int maxChannelsPerUpstream = 2047;
-        private int maxChannelsPerClient = 2047;
-        private int frameMax = 131072;
-        private long maxClientOutputBytes = 32L * 1024 * 1024;
-        private long maxUpstreamOutputBytes = 8L * 1024 * 1024;
-        private long maxMessageSize = 128L * 1024 * 1024;
-        private Duration idleUpstream = Duration.ofSeconds(5);
-        private Duration handshake = Duration.ofSeconds(10);
-        private Duration clientHeartbeat = Duration.ofSeconds(60);
-        private Duration upstreamConnect = Duration.ofSeconds(10);
-        private Duration shutdown = Duration.ofSeconds(5);
-        private Duration maxUpstreamLifetime = Duration.ZERO;
-        private int maxClients;
-        private long maxTotalClientOutputBytes = 512L * 1024 * 1024;
-        private int eventLoops = 1;
-        private ProxyListener listener = ProxyListener.NOOP;
-        private javax.net.ssl.SSLContext upstreamSslContext;
-        private boolean verifyUpstreamHostname = true;
-        private TlsListener tlsListener;
-        private boolean safeChannelReuse;
-        private boolean separateConsumers = true;
+        String upstream;
+        String listenHost = "localhost";
+        int listenPort = 5673;
+        int maxChannelsPerUpstream = 2047;
+        int maxChannelsPerClient = 2047;
+        int frameMax = 131072;
+        long maxClientOutputBytes = 32L * 1024 * 1024;
+        long maxUpstreamOutputBytes = 8L * 1024 * 1024;
+        long maxMessageSize = 128L * 1024 * 1024;
+        Duration idleUpstream = Duration.ofSeconds(5);
+        Duration handshake = Duration.ofSeconds(10);
+        Duration clientHeartbeat = Duration.ofSeconds(60);
+        Duration upstreamConnect = Duration.ofSeconds(10);
+        Duration shutdown = Duration.ofSeconds(5);
+        Duration maxUpstreamLifetime = Duration.ZERO;
+        int maxClients;
+        long maxTotalClientOutputBytes = 512L * 1024 * 1024;
+        int eventLoops = 1;
+        ProxyListener listener = ProxyListener.NOOP;
+        javax.net.ssl.SSLContext upstreamSslContext;
+        boolean verifyUpstreamHostname = true;
+        TlsListener tlsListener;
+        boolean safeChannelReuse;
+        boolean separateConsumers = true;
 
         Builder() {
         }

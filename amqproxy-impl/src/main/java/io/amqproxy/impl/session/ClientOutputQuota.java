@@ -1,6 +1,6 @@
 package io.amqproxy.impl.session;
 
-import io.amqproxy.ProxyConfig;
+import io.amqproxy.ProxyLimits;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ClientOutputQuota {
 
-    private final ProxyConfig.Limits limits;
+    private final ProxyLimits limits;
     private final AtomicLong total;
     /** This client's queued output as last added to the shared total. */
     private long accounted;
 
-    ClientOutputQuota(ProxyConfig.Limits limits, AtomicLong total) {
+    ClientOutputQuota(ProxyLimits limits, AtomicLong total) {
         this.limits = limits;
         this.total = total;
     }
