@@ -5,12 +5,12 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
-import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,10 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -39,36 +37,22 @@ class BadClientInputTest {
 
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(1500);
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b.handshakeTimeout(HANDSHAKE_TIMEOUT));
     private AmqProxy proxy;
-    private final List<String> upstreamClosures = new CopyOnWriteArrayList<>();
     private Connection bystander;
     private Channel bystanderChannel;
     private String queue;
 
     @BeforeEach
     void start() throws Exception {
-        ProxyListener listener = new ProxyListener() {
-            @Override
-            public void upstreamClosed(UpstreamInfo upstream, int replyCode, String replyText) {
-                upstreamClosures.add(replyCode + " " + replyText);
-            }
-        };
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .handshakeTimeout(HANDSHAKE_TIMEOUT).listener(listener).start();
-        bystander = TestBroker.viaProxy(proxy.port()).newConnection("bad input test bystander");
+        proxy = fx.proxy();
+        bystander = fx.viaProxy("bad input test bystander");
         bystanderChannel = bystander.createChannel();
         bystanderChannel.confirmSelect();
         queue = "amqproxy-test-bad-input-" + UUID.randomUUID();
         bystanderChannel.queueDeclare(queue, false, false, false, null);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try (Connection d = TestBroker.direct().newConnection("bad input test cleanup")) {
-            d.createChannel().queueDelete(queue);
-        }
-        bystander.abort();
-        proxy.close();
+        fx.deleteAfter(queue);
     }
 
     /** The bystander publishes and gets its message back through the proxy: it did not notice anything. */
@@ -82,7 +66,7 @@ class BadClientInputTest {
         assertThat(r).isNotNull();
         assertThat(new String(r.getBody(), StandardCharsets.UTF_8)).isEqualTo(text);
         assertThat(proxy.isRunning()).isTrue();
-        assertThat(upstreamClosures).as("upstream closures").isEmpty();
+        assertThat(fx.listener().upstreamCloseReasons()).as("upstream closures").isEmpty();
     }
 
     // ---- wrong protocol headers
@@ -258,11 +242,6 @@ class BadClientInputTest {
     }
 
     private GetResponse getQuietly(String q) {
-        try (Connection d = TestBroker.direct().newConnection("bad input test check");
-             Channel ch = d.createChannel()) {
-            return ch.basicGet(q, true);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().get(q);
     }
 }

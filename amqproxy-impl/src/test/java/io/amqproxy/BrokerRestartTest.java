@@ -8,22 +8,21 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
-import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.CountingProxyListener;
 import io.amqproxy.testsupport.LoopThreadCpu;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +48,8 @@ class BrokerRestartTest {
     private static final Duration BACK_IN_SERVICE = Duration.ofSeconds(10);
     private static final Duration CPU_WINDOW = Duration.ofSeconds(3);
 
-    private final List<Connection> connections = new ArrayList<>();
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b.upstreamConnectTimeout(CONNECT_TIMEOUT));
     private CountingProxyListener events;
     private AmqProxy proxy;
     private LoopThreadCpu loopCpu;
@@ -63,23 +63,10 @@ class BrokerRestartTest {
 
     @BeforeEach
     void start() {
-        events = new CountingProxyListener();
-        LoopThreadCpu.Started<AmqProxy> started = LoopThreadCpu.around(() -> AmqProxy.builder()
-                .upstream(TestBroker.upstreamUri())
-                .listen("127.0.0.1", 0)
-                .upstreamConnectTimeout(CONNECT_TIMEOUT)
-                .listener(events)
-                .start());
+        events = fx.listener();
+        LoopThreadCpu.Started<AmqProxy> started = LoopThreadCpu.around(fx::proxy);
         proxy = started.value();
         loopCpu = started.cpu();
-    }
-
-    @AfterEach
-    void stop() {
-        for (Connection c : connections) {
-            c.abort(2_000);
-        }
-        proxy.close();
     }
 
     private ConnectionFactory client() {
@@ -90,9 +77,7 @@ class BrokerRestartTest {
     }
 
     private Connection connect(String name) throws Exception {
-        Connection c = client().newConnection(name);
-        connections.add(c);
-        return c;
+        return fx.connect(client(), name);
     }
 
     private static CompletableFuture<ShutdownSignalException> shutdownOf(Connection c) {
@@ -168,22 +153,14 @@ class BrokerRestartTest {
                 c -> c != null);
         assertThat(after).as("a client through the proxy within %s of the broker being back", BACK_IN_SERVICE)
                 .isNotNull();
-        connections.add(after);
-        try (BrokerSide broker = BrokerSide.open()) {
-            String queue = BrokerSide.uniqueName("restart");
-            broker.declareQueue(queue);
-            try {
-                Channel ch = after.createChannel();
-                ch.confirmSelect();
-                ch.basicPublish("", queue, null, "after restart".getBytes(StandardCharsets.UTF_8));
-                ch.waitForConfirmsOrDie(10_000);
-                GetResponse got = broker.get(queue);
-                assertThat(got).as("the message at the broker").isNotNull();
-                assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("after restart");
-            } finally {
-                broker.deleteQueue(queue);
-            }
-        }
+        String queue = fx.newQueue("restart");
+        Channel ch = after.createChannel();
+        ch.confirmSelect();
+        ch.basicPublish("", queue, null, "after restart".getBytes(StandardCharsets.UTF_8));
+        ch.waitForConfirmsOrDie(10_000);
+        GetResponse got = fx.broker().get(queue);
+        assertThat(got).as("the message at the broker").isNotNull();
+        assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("after restart");
         assertThat(proxy.health().upstreamError()).as("health once the broker is back").isNull();
         assertThat(proxy.health().healthy()).isTrue();
         assertThat(events.upstreamsOpened()).as("a fresh upstream after the restart").isEqualTo(2);
@@ -192,7 +169,7 @@ class BrokerRestartTest {
     /** One attempt to connect through the proxy; {@code null} when refused. */
     private Connection tryConnect() {
         try {
-            return client().newConnection("after restart");
+            return fx.connect(client(), "after restart");
         } catch (Exception e) {
             return null;
         }

@@ -11,13 +11,13 @@ import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.Return;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -53,31 +53,17 @@ class ChannelSemanticsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static AmqProxy proxy;
-    private static BrokerSide broker;
-
-    private final List<String> queues = new ArrayList<>();
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
+    private AmqProxy proxy;
+    private BrokerSide broker;
     private Connection client;
-
-    @BeforeAll
-    static void startProxy() {
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-        broker = BrokerSide.open();
-    }
-
-    @AfterAll
-    static void stopProxy() {
-        if (broker != null) {
-            broker.close();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-    }
 
     @BeforeEach
     void connect() throws Exception {
-        client = TestBroker.viaProxy(proxy.port()).newConnection("semantics client");
+        proxy = fx.proxy();
+        broker = fx.broker();
+        client = fx.viaProxy("semantics client");
     }
 
     @AfterEach
@@ -85,16 +71,10 @@ class ChannelSemanticsTest {
         if (client.isOpen()) {
             client.close(5_000);
         }
-        for (String q : queues) {
-            broker.deleteQueue(q);
-        }
     }
 
     private String newQueue(String what) {
-        String q = BrokerSide.uniqueName(what);
-        broker.declareQueue(q);
-        queues.add(q);
-        return q;
+        return fx.newQueue(what);
     }
 
     private static String text(byte[] body) {

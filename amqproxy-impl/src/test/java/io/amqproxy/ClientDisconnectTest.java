@@ -7,10 +7,11 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Await;
-import io.amqproxy.testsupport.FaultyRelay;
 import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect.Fin;
+import io.amqproxy.testsupport.relay.RelayEffect.Reset;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Behaviour 6, a client that goes away (Connection.Close, FIN, RST as after kill -9) gets its upstream channels
  * closed exactly once: its unacked deliveries are back in the queue at once and its consumers are gone, as the
  * broker reports; the shared upstream and the neighbour on it carry on. A client that dies in the middle of a
- * publish leaves no partial message. Abrupt ends go through a {@link FaultyRelay} between client and proxy.
+ * publish leaves no partial message. Abrupt ends go through a {@link FaultRelay} between client and proxy.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ClientDisconnectTest {
@@ -47,16 +48,11 @@ class ClientDisconnectTest {
     @RegisterExtension
     // neighbours on ONE broker connection are the premise here, consumers included
     final ProxyFixture fx = new ProxyFixture(b -> b.separateConsumers(false));
-    private FaultyRelay relay;
+    private FaultRelay relay;
 
     @BeforeEach
     void startRelay() {
-        relay = FaultyRelay.to(fx.proxy().port());
-    }
-
-    @AfterEach
-    void stopRelay() {
-        relay.close();
+        relay = fx.relayToProxy();
     }
 
     private Connection connectThroughRelay(String name) throws Exception {
@@ -92,8 +88,8 @@ class ClientDisconnectTest {
     private void leave(Departure how, Connection a) throws Exception {
         switch (how) {
             case CONNECTION_CLOSE -> a.close(5_000);
-            case FIN -> relay.fin();
-            case RESET -> relay.reset();
+            case FIN -> relay.apply(new Fin());
+            case RESET -> relay.apply(new Reset());
         }
     }
 
@@ -178,9 +174,9 @@ class ClientDisconnectTest {
         byte[] big = new byte[1024 * 1024];
         // method + header + the first two body frames get through, then the client is gone
         if (how == Departure.RESET) {
-            relay.resetAfterClientBytes(300_000);
+            relay.cutAfterClientBytes(300_000, new Reset());
         } else {
-            relay.finAfterClientBytes(300_000);
+            relay.cutAfterClientBytes(300_000, new Fin());
         }
         try {
             aChannel.basicPublish("", queue, null, big);

@@ -8,14 +8,17 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.amqproxy.testsupport.Await;
-import io.amqproxy.testsupport.FaultyRelay;
 import io.amqproxy.testsupport.HeapProbe;
 import io.amqproxy.testsupport.IdleClientFleet;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect.Pause;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -23,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -61,17 +63,15 @@ class ClientFloodTest {
     private static final long MAX_FLOOD_HEAP_GROWTH = 32L * 1024 * 1024;
     private static final int CONFIRMED_MESSAGES = 200;
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
+    /** What the test started besides the fixture's: closed after it, last first, before the fixture's teardown. */
     private final List<AutoCloseable> closeLast = new ArrayList<>();
-    private Connection direct;
     private String queue;
 
     @BeforeEach
-    void declareQueue() throws Exception {
-        direct = TestBroker.direct().newConnection("client flood test direct");
-        queue = "amqproxy-test-flood-" + UUID.randomUUID();
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDeclare(queue, false, false, false, null);
-        }
+    void declareQueue() {
+        queue = fx.newQueue("flood");
     }
 
     @AfterEach
@@ -79,10 +79,6 @@ class ClientFloodTest {
         for (int i = closeLast.size() - 1; i >= 0; i--) {
             closeLast.get(i).close();
         }
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDelete(queue);
-        }
-        direct.close();
     }
 
     private <T extends AutoCloseable> T closeAfter(T resource) {
@@ -93,7 +89,7 @@ class ClientFloodTest {
     @Test
     void tenThousandIdleClientsRideOnFiveUpstreamConnectionsAndCostLittleHeap() {
         requireOpenFiles(OPEN_FILES_NEEDED, IDLE_CLIENTS + " idle client connections");
-        AmqProxy proxy = closeAfter(AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start());
+        AmqProxy proxy = fx.proxy();
         long baseline = HeapProbe.usedAfterGc();
 
         long started = System.nanoTime();
@@ -131,7 +127,7 @@ class ClientFloodTest {
 
     @Test
     void thousandClientsConnectingAtOnceAllGetTheirMessageConfirmed() throws Exception {
-        AmqProxy proxy = closeAfter(AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start());
+        AmqProxy proxy = fx.proxy();
         ExecutorService consumerWork = Executors.newFixedThreadPool(8);
         ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(2);
         ExecutorService clients = Executors.newFixedThreadPool(BURST_THREADS);
@@ -212,17 +208,15 @@ class ClientFloodTest {
 
     @Test
     void publisherFasterThanAStalledBrokerIsHeldBackWithBoundedHeapAndLosesNothing() throws Exception {
-        FaultyRelay relay = closeAfter(FaultyRelay.to(TestBroker.port()));
-        AmqProxy proxy = closeAfter(AmqProxy.builder().upstream(relay.uri()).listen("127.0.0.1", 0)
-                .maxUpstreamOutputBytes(MAX_UPSTREAM_OUTPUT).start());
-        Connection conn = closeAfter(TestBroker.viaProxy(proxy.port()).newConnection("flood publisher"));
-        closeAfter(relay::resume); // runs first: a failed test must not leave the closes stuck behind the pause
+        FaultRelay relay = fx.relayToBroker(); // healed after the test, so no close is stuck behind the pause
+        AmqProxy proxy = fx.startProxy(b -> b.upstream(relay.uri()).maxUpstreamOutputBytes(MAX_UPSTREAM_OUTPUT));
+        Connection conn = fx.viaProxy("flood publisher");
         Channel flood = conn.createChannel();
         Channel checked = conn.createChannel();
         checked.confirmSelect();
         long baseline = HeapProbe.usedAfterGc();
 
-        relay.pause();
+        relay.apply(new Pause());
         AtomicInteger published = new AtomicInteger();
         AtomicLong publishError = new AtomicLong();
         Thread publisher = new Thread(() -> {
@@ -255,7 +249,7 @@ class ClientFloodTest {
         assertThat(growth).as("heap growth while the publisher is held back (bytes)").isLessThan(MAX_FLOOD_HEAP_GROWTH);
         assertThat(proxy.stats().clientConnections()).as("the publisher stays connected").isEqualTo(1);
 
-        relay.resume();
+        relay.heal();
         publisher.join(30_000);
         assertThat(publisher.isAlive()).as("the publisher finished after the broker came back").isFalse();
         assertThat(publishError.get()).as("publish errors").isZero();
@@ -325,11 +319,7 @@ class ClientFloodTest {
     }
 
     private long readyCount() {
-        try (Channel ch = direct.createChannel()) {
-            return ch.queueDeclarePassive(queue).getMessageCount();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().readyCount(queue);
     }
 
     private static void requireOpenFiles(long needed, String what) {

@@ -6,12 +6,12 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.EOFException;
 import java.net.SocketException;
@@ -34,17 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClientHeartbeatTest {
 
-    private AmqProxy proxy;
-
-    @BeforeEach
-    void start() {
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
-    }
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
 
     private static double secondsSince(long nanos) {
         return (System.nanoTime() - nanos) / 1e9;
@@ -52,7 +43,7 @@ class ClientHeartbeatTest {
 
     @Test
     void silentClientReceivesHeartbeatsAndIsDroppedAfterMissingItsOwn() throws Exception {
-        try (RawAmqpClient raw = RawAmqpClient.connect(proxy.port())) {
+        try (RawAmqpClient raw = RawAmqpClient.connect(fx.proxy().port())) {
             RawAmqpClient.Tune offered = raw.handshake(0, 1);
             assertThat(offered.heartbeat()).as("default heartbeat offered to clients").isEqualTo(60);
             long openedAt = System.nanoTime();
@@ -94,7 +85,7 @@ class ClientHeartbeatTest {
 
     @Test
     void clientThatSendsHeartbeatsStaysConnected() throws Exception {
-        try (RawAmqpClient raw = RawAmqpClient.connect(proxy.port())) {
+        try (RawAmqpClient raw = RawAmqpClient.connect(fx.proxy().port())) {
             raw.handshake(0, 1);
             long openedAt = System.nanoTime();
             int heartbeats = 0;
@@ -118,7 +109,7 @@ class ClientHeartbeatTest {
 
     @Test
     void anyFrameFromTheClientCountsAsLiveness() throws Exception {
-        try (RawAmqpClient raw = RawAmqpClient.connect(proxy.port())) {
+        try (RawAmqpClient raw = RawAmqpClient.connect(fx.proxy().port())) {
             raw.handshake(0, 1);
             raw.openChannel(1);
             long openedAt = System.nanoTime();
@@ -137,9 +128,8 @@ class ClientHeartbeatTest {
 
     @Test
     void clientThatDeclinesHeartbeatsGetsNoneAndIsNotDropped() throws Exception {
-        try (AmqProxy fast = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .clientHeartbeat(Duration.ofSeconds(1)).start();
-             RawAmqpClient raw = RawAmqpClient.connect(fast.port())) {
+        AmqProxy fast = fx.startProxy(b -> b.clientHeartbeat(Duration.ofSeconds(1)));
+        try (RawAmqpClient raw = RawAmqpClient.connect(fast.port())) {
             RawAmqpClient.Tune offered = raw.handshake(0, 0);
             assertThat(offered.heartbeat()).as("configured clientHeartbeat is what the proxy offers").isEqualTo(1);
             long openedAt = System.nanoTime();
@@ -157,7 +147,7 @@ class ClientHeartbeatTest {
 
     @Test
     void javaClientWithOneSecondHeartbeatSurvivesFiveIdleSeconds() throws Exception {
-        ConnectionFactory f = TestBroker.viaProxy(proxy.port());
+        ConnectionFactory f = TestBroker.viaProxy(fx.proxy().port());
         f.setRequestedHeartbeat(1);
         String q = "amqproxy-test-heartbeat-" + System.nanoTime();
         AtomicReference<ShutdownSignalException> shutdown = new AtomicReference<>();
@@ -185,9 +175,7 @@ class ClientHeartbeatTest {
         }
     }
 
-    private static void deleteQueueDirect(String q) throws Exception {
-        try (Connection d = TestBroker.direct().newConnection("heartbeat test cleanup")) {
-            d.createChannel().queueDelete(q);
-        }
+    private void deleteQueueDirect(String q) {
+        fx.broker().deleteQueue(q);
     }
 }

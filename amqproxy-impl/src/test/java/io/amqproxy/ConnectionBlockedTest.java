@@ -8,12 +8,14 @@ import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BlockedRecorder;
 import io.amqproxy.testsupport.Frames;
 import io.amqproxy.testsupport.MemoryAlarm;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.EOFException;
 import java.net.SocketTimeoutException;
@@ -21,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,37 +43,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConnectionBlockedTest {
 
-    private AmqProxy proxy;
-    private Connection direct;
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
     private String queue;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to raise a memory alarm");
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-        direct = TestBroker.direct().newConnection("blocked test direct");
-        queue = "amqproxy-test-blocked-" + UUID.randomUUID();
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDeclare(queue, false, false, false, null);
-        }
+        queue = fx.newQueue("blocked");
     }
 
     @AfterEach
-    void stop() throws Exception {
-        MemoryAlarm.clearAnyLeftOn();
-        if (direct != null) {
-            try (Channel ch = direct.createChannel()) {
-                ch.queueDelete(queue);
-            }
-            direct.close();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
+    void stop() {
+        MemoryAlarm.clearAnyLeftOn(); // before the fixture's teardown
     }
 
     @Test
     void blockedAndUnblockedReachEveryClientOfTheUpstreamThatAnnouncedTheCapability() throws Exception {
+        AmqProxy proxy = fx.proxy();
         try (Connection a = TestBroker.viaProxy(proxy.port()).newConnection("blocked test A (publishes)");
              Connection b = TestBroker.viaProxy(proxy.port()).newConnection("blocked test B (idle)");
              RawAmqpClient c = RawAmqpClient.connect(proxy.port())) {
@@ -136,55 +124,53 @@ class ConnectionBlockedTest {
     void clientHeldBackWhileItsUpstreamIsBlockedIsNotDroppedForMissedHeartbeats() throws Exception {
         // RabbitMQ stops reading a blocked connection and pauses its heartbeat monitor meanwhile. The proxy in
         // turn stops reading clients whose upstream is congested; it must not then blame them for the silence.
-        try (AmqProxy small = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .maxUpstreamOutputBytes(256 * 1024).start()) {
-            ConnectionFactory f = TestBroker.viaProxy(small.port());
-            f.setRequestedHeartbeat(1);
-            Connection p = f.newConnection("blocked test publisher, heartbeat 1 s");
-            ExecutorService publisher = Executors.newSingleThreadExecutor();
-            try {
-                AtomicReference<ShutdownSignalException> lost =
-                        new AtomicReference<>();
-                p.addShutdownListener(lost::set);
-                BlockedRecorder rp = new BlockedRecorder();
-                p.addBlockedListener(rp);
-                Channel ch = p.createChannel();
-                int messages = 600; // 600 * 64 KiB: far more than the socket buffers on both sides hold
-                byte[] body = new byte[64 * 1024];
+        AmqProxy small = fx.startProxy(b -> b.maxUpstreamOutputBytes(256 * 1024));
+        ConnectionFactory f = TestBroker.viaProxy(small.port());
+        f.setRequestedHeartbeat(1);
+        Connection p = f.newConnection("blocked test publisher, heartbeat 1 s");
+        ExecutorService publisher = Executors.newSingleThreadExecutor();
+        try {
+            AtomicReference<ShutdownSignalException> lost =
+                    new AtomicReference<>();
+            p.addShutdownListener(lost::set);
+            BlockedRecorder rp = new BlockedRecorder();
+            p.addBlockedListener(rp);
+            Channel ch = p.createChannel();
+            int messages = 600; // 600 * 64 KiB: far more than the socket buffers on both sides hold
+            byte[] body = new byte[64 * 1024];
 
-                Future<?> done;
-                try (MemoryAlarm alarm = MemoryAlarm.raise()) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                    while (!rp.blocked() && System.nanoTime() < deadline) {
-                        ch.basicPublish("", queue, null, new byte[1]);
-                        Await.quietly(Duration.ofMillis(200), rp::blocked);
-                    }
-                    assertThat(rp.blocked()).as("the publisher got Connection.Blocked").isTrue();
-                    // the Java client blocks in basicPublish once the proxy stops reading: publish elsewhere
-                    done = publisher.submit(() -> {
-                        for (int i = 0; i < messages; i++) {
-                            ch.basicPublish("", queue, null, body);
-                        }
-                        return null;
-                    });
-                    // wait until the proxy has stopped reading this client (its byte count stands still) ...
-                    Await.until(Duration.ofSeconds(15), "the proxy stops reading the held-back client",
-                            bytesFromClientsStandStill(small, Duration.ofMillis(700)));
-                    // ... then stay blocked for more than twice the client's heartbeat interval
-                    Thread.sleep(3500); // the test is about time passing
-                    assertThat(lost.get()).as("client connection lost while its upstream was blocked (cause: %s)",
-                            lost.get() == null ? null : lost.get().getCause()).isNull();
-                    assertThat(p.isOpen()).isTrue();
+            Future<?> done;
+            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!rp.blocked() && System.nanoTime() < deadline) {
+                    ch.basicPublish("", queue, null, new byte[1]);
+                    Await.quietly(Duration.ofMillis(200), rp::blocked);
                 }
-                done.get(30, TimeUnit.SECONDS);
-                Await.until(Duration.ofSeconds(20), "everything published under the alarm reaches the queue",
-                        () -> messageCount() >= messages);
-                assertThat(lost.get()).isNull();
+                assertThat(rp.blocked()).as("the publisher got Connection.Blocked").isTrue();
+                // the Java client blocks in basicPublish once the proxy stops reading: publish elsewhere
+                done = publisher.submit(() -> {
+                    for (int i = 0; i < messages; i++) {
+                        ch.basicPublish("", queue, null, body);
+                    }
+                    return null;
+                });
+                // wait until the proxy has stopped reading this client (its byte count stands still) ...
+                Await.until(Duration.ofSeconds(15), "the proxy stops reading the held-back client",
+                        bytesFromClientsStandStill(small, Duration.ofMillis(700)));
+                // ... then stay blocked for more than twice the client's heartbeat interval
+                Thread.sleep(3500); // the test is about time passing
+                assertThat(lost.get()).as("client connection lost while its upstream was blocked (cause: %s)",
+                        lost.get() == null ? null : lost.get().getCause()).isNull();
                 assertThat(p.isOpen()).isTrue();
-            } finally {
-                publisher.shutdownNow();
-                p.abort();
             }
+            done.get(30, TimeUnit.SECONDS);
+            Await.until(Duration.ofSeconds(20), "everything published under the alarm reaches the queue",
+                    () -> messageCount() >= messages);
+            assertThat(lost.get()).isNull();
+            assertThat(p.isOpen()).isTrue();
+        } finally {
+            publisher.shutdownNow();
+            p.abort();
         }
     }
 
@@ -203,10 +189,6 @@ class ConnectionBlockedTest {
     }
 
     private long messageCount() {
-        try (Channel ch = direct.createChannel()) {
-            return ch.queueDeclarePassive(queue).getMessageCount();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().readyCount(queue);
     }
 }

@@ -10,11 +10,13 @@ import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BlockedRecorder;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.MemoryAlarm;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -40,31 +42,28 @@ class ConsumersDuringAlarmTest {
     private static final int PREFETCH = 10;
     private static final int LATE_PUBLISHERS = 5;
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
     private BrokerSide broker;
     private String queue;
 
     @BeforeEach
     void setUp() {
         assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to raise a memory alarm");
-        broker = BrokerSide.open();
-        queue = BrokerSide.uniqueName("alarm");
-        broker.declareQueue(queue);
+        broker = fx.broker();
+        queue = fx.newQueue("alarm");
         broker.publishConfirmed(queue, MESSAGES);
     }
 
     @AfterEach
     void tearDown() {
-        MemoryAlarm.clearAnyLeftOn();
-        if (broker != null) {
-            broker.deleteQueue(queue);
-            broker.close();
-        }
+        MemoryAlarm.clearAnyLeftOn(); // before the fixture's teardown
     }
 
     @Test
     void manualAckConsumerKeepsDrainingWhileThePublisherBesideItIsBlocked() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-             Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
+        AmqProxy proxy = fx.proxy();
+        try (Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
              Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
             GatedConsumer gated = startGatedConsumer(consumer);
             Await.until(Duration.ofSeconds(10), "the consumer holds its prefetch of " + PREFETCH,
@@ -93,9 +92,8 @@ class ConsumersDuringAlarmTest {
 
     @Test
     void withoutSeparationTheConsumerStallsBehindThePublisherAsOnOneDirectConnection() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false).start();
-             Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
+        AmqProxy proxy = fx.startProxy(b -> b.separateConsumers(false));
+        try (Connection publisher = TestBroker.viaProxy(proxy.port()).newConnection("alarm test publisher");
              Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
             GatedConsumer gated = startGatedConsumer(consumer);
             Await.until(Duration.ofSeconds(10), "the consumer holds its prefetch of " + PREFETCH,
@@ -119,8 +117,8 @@ class ConsumersDuringAlarmTest {
 
     @Test
     void prefetchStillHoldsAfterTheMove() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-             Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
+        AmqProxy proxy = fx.proxy();
+        try (Connection consumer = TestBroker.viaProxy(proxy.port()).newConnection("alarm test consumer")) {
             GatedConsumer gated = startGatedConsumer(consumer); // never opened: nothing is acked
             Await.until(Duration.ofSeconds(10), "the prefetch is delivered", () -> gated.received.get() == PREFETCH);
             Thread.sleep(500); // more would arrive now if the broker did not know the prefetch
@@ -133,12 +131,13 @@ class ConsumersDuringAlarmTest {
 
     @Test
     void clientsArrivingDuringTheAlarmConsumeAndDeclareWhileTheirPublishesWaitInTheProxy() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-             Connection first = TestBroker.viaProxy(proxy.port()).newConnection("alarm test first publisher")) {
+        AmqProxy proxy = fx.proxy();
+        try (Connection first = TestBroker.viaProxy(proxy.port()).newConnection("alarm test first publisher")) {
             Channel pub = first.createChannel();
             BlockedRecorder blocked = new BlockedRecorder();
             first.addBlockedListener(blocked);
             String other = BrokerSide.uniqueName("alarm-declared-late");
+            fx.deleteAfter(other); // auto-delete, but it never gets a consumer to go away with
             GatedConsumer late;
             int published;
             List<Connection> latePublishers = new ArrayList<>();
@@ -184,8 +183,8 @@ class ConsumersDuringAlarmTest {
 
     @Test
     void channelsTiedToTheirConnectionStayWhereTheyAre() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-             Connection client = TestBroker.viaProxy(proxy.port()).newConnection("alarm test pinned channels")) {
+        AmqProxy proxy = fx.proxy();
+        try (Connection client = TestBroker.viaProxy(proxy.port()).newConnection("alarm test pinned channels")) {
             // the RPC reply pattern: a server-named exclusive queue, consumed by the empty name on its channel
             Channel replies = client.createChannel();
             String replyQueue = replies.queueDeclare().getQueue();

@@ -8,9 +8,10 @@ import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
-import io.amqproxy.testsupport.FaultyRelay;
 import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect.Reset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -154,24 +155,23 @@ class ExclusiveQueueTest {
         Map<Op, Integer> reference = brokerReference(ops, true);
         assertThat(reference.values()).as("the broker's own answers %s", reference).containsOnly(AMQP.RESOURCE_LOCKED);
 
-        try (FaultyRelay relay = FaultyRelay.to(fx.proxy().port())) {
-            Connection a = fx.connect(TestBroker.viaProxy(relay.port()), "A");
-            Connection b = fx.viaProxy("B");
-            Channel aChannel = a.createChannel();
-            String queue = aChannel.queueDeclare().getQueue();
-            assertThat(queue).startsWith("amq.gen-");
-            publishConfirmed(aChannel, queue, 2);
-            assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
+        FaultRelay relay = fx.relayToProxy();
+        Connection a = fx.connect(TestBroker.viaProxy(relay.port()), "A");
+        Connection b = fx.viaProxy("B");
+        Channel aChannel = a.createChannel();
+        String queue = aChannel.queueDeclare().getQueue();
+        assertThat(queue).startsWith("amq.gen-");
+        publishConfirmed(aChannel, queue, 2);
+        assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
 
-            assertThat(attemptAll(b, ops, queue)).isEqualTo(reference);
-            assertThat(aChannel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(2);
+        assertThat(attemptAll(b, ops, queue)).isEqualTo(reference);
+        assertThat(aChannel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(2);
 
-            relay.reset();
-            Await.until(GONE_DEADLINE, "the server-named exclusive queue to be deleted when A was killed",
-                    () -> !fx.broker().queueExists(queue));
-            assertThat(b.isOpen()).isTrue();
-            assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
-        }
+        relay.apply(new Reset());
+        Await.until(GONE_DEADLINE, "the server-named exclusive queue to be deleted when A was killed",
+                () -> !fx.broker().queueExists(queue));
+        assertThat(b.isOpen()).isTrue();
+        assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
     }
 
     @Test

@@ -6,19 +6,19 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DeliverCallback;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,34 +34,17 @@ class FrameMaxPerClientTest {
 
     private static final int SMALL_FRAME_MAX = 4096;
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
     private AmqProxy proxy;
-    private Connection direct;
-    private final List<String> queues = new ArrayList<>();
 
     @BeforeEach
-    void start() throws Exception {
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-        direct = TestBroker.direct().newConnection("frame-max test direct");
+    void start() {
+        proxy = fx.proxy();
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        try (Channel ch = direct.createChannel()) {
-            for (String q : queues) {
-                ch.queueDelete(q);
-            }
-        }
-        direct.close();
-        proxy.close();
-    }
-
-    private String declareQueue() throws Exception {
-        String q = "amqproxy-test-framemax-" + UUID.randomUUID();
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDeclare(q, false, false, false, null);
-        }
-        queues.add(q);
-        return q;
+    private String declareQueue() {
+        return fx.newQueue("framemax");
     }
 
     private static byte[] randomBody(int size, long seed) {
@@ -70,12 +53,12 @@ class FrameMaxPerClientTest {
         return b;
     }
 
-    private void publishDirect(String queue, byte[] body) throws Exception {
-        try (Channel ch = direct.createChannel()) {
+    private void publishDirect(String queue, byte[] body) {
+        fx.broker().run(ch -> {
             ch.confirmSelect();
             ch.basicPublish("", queue, null, body);
             ch.waitForConfirmsOrDie(10_000);
-        }
+        });
     }
 
     @Test

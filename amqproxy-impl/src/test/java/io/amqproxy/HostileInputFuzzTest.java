@@ -7,12 +7,14 @@ import io.amqproxy.ContentFrameRules.ContentModel;
 import io.amqproxy.ContentFrameRules.Token;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RandomTries;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -29,7 +31,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,55 +57,40 @@ class HostileInputFuzzTest {
 
     /** This test's seed: JUnit makes a new instance for every test method. */
     private final long seed = RandomTries.seed();
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b.handshakeTimeout(Duration.ofSeconds(2))
+            .shutdownTimeout(Duration.ofMillis(300)));
     private AmqProxy proxy;
     private Connection bystander;
     private Channel bystanderChannel;
     private String bystanderQueue;
-    private final List<String> upstreamClosures = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startProxyAndBystander() throws Exception {
-        ProxyListener listener = new ProxyListener() {
-            @Override
-            public void upstreamClosed(UpstreamInfo upstream, int replyCode, String replyText) {
-                upstreamClosures.add(replyCode + " " + replyText);
-            }
-        };
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .handshakeTimeout(Duration.ofSeconds(2)).shutdownTimeout(Duration.ofMillis(300))
-                .listener(listener).start();
-        bystander = TestBroker.viaProxy(proxy.port()).newConnection("fuzz test bystander");
+        proxy = fx.proxy();
+        bystander = fx.viaProxy("fuzz test bystander");
         bystanderChannel = bystander.createChannel();
         bystanderChannel.confirmSelect();
         bystanderQueue = "amqproxy-it-fuzz-" + UUID.randomUUID();
         bystanderChannel.queueDeclare(bystanderQueue, false, false, false, null);
+        fx.deleteAfter(bystanderQueue);
     }
 
+    /** Runs before the fixture's teardown, so the proxy is still up. */
     @AfterEach
-    void proxyStillServesAndLeaksNoClient() throws Exception {
-        try {
-            try (Connection fresh = TestBroker.viaProxy(proxy.port()).newConnection("fuzz test newcomer")) {
-                Channel ch = fresh.createChannel();
-                ch.queueDeclarePassive(bystanderQueue);
-            } catch (Exception e) {
-                throw new AssertionError("a new client after all tries (" + RandomTries.replay(seed) + "): " + e, e);
-            }
-            // the bystander, unless a failed try took it down (that try's own failure says more than this would)
-            long expected = bystander.isOpen() ? 1 : 0;
-            long clients = Await.value(Duration.ofSeconds(10), () -> proxy.stats().clientConnections(),
-                    n -> n == expected);
-            assertThat(clients).as("clients connected after all tries: only the bystander (stats %s; %s)",
-                    proxy.stats(), RandomTries.replay(seed)).isEqualTo(expected);
-        } finally {
-            try (Connection d = TestBroker.direct().newConnection("fuzz test cleanup")) {
-                d.createChannel().queueDelete(bystanderQueue);
-            } finally {
-                if (bystander != null) {
-                    bystander.abort();
-                }
-                proxy.close();
-            }
+    void proxyStillServesAndLeaksNoClient() {
+        try (Connection fresh = TestBroker.viaProxy(proxy.port()).newConnection("fuzz test newcomer")) {
+            Channel ch = fresh.createChannel();
+            ch.queueDeclarePassive(bystanderQueue);
+        } catch (Exception e) {
+            throw new AssertionError("a new client after all tries (" + RandomTries.replay(seed) + "): " + e, e);
         }
+        // the bystander, unless a failed try took it down (that try's own failure says more than this would)
+        long expected = bystander.isOpen() ? 1 : 0;
+        long clients = Await.value(Duration.ofSeconds(10), () -> proxy.stats().clientConnections(),
+                n -> n == expected);
+        assertThat(clients).as("clients connected after all tries: only the bystander (stats %s; %s)",
+                proxy.stats(), RandomTries.replay(seed)).isEqualTo(expected);
     }
 
     // ---- the tests
@@ -586,6 +572,6 @@ class HostileInputFuzzTest {
         }
         assertThat(r).as("the bystander's own message").isNotNull();
         assertThat(new String(r.getBody(), StandardCharsets.UTF_8)).isEqualTo(text);
-        assertThat(upstreamClosures).as("upstream connections closed").isEmpty();
+        assertThat(fx.listener().upstreamCloseReasons()).as("upstream connections closed").isEmpty();
     }
 }

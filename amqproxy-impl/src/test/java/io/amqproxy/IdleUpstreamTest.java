@@ -3,14 +3,15 @@ package io.amqproxy;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.ScratchBrokerUser;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,27 +36,15 @@ class IdleUpstreamTest {
     private static final Duration IDLE = Duration.ofSeconds(1);
 
     private static ScratchBrokerUser user;
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b
+            .separateConsumers(false) // one shared broker connection is the premise here
+            .idleUpstreamTimeout(IDLE));
     private AmqProxy proxy;
-    private final List<String> closures = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() {
-        ProxyListener listener = new ProxyListener() {
-            @Override
-            public void upstreamClosed(UpstreamInfo upstream, int replyCode, String replyText) {
-                closures.add(replyCode + " " + replyText);
-            }
-        };
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false) // one shared broker connection is the premise here
-                .idleUpstreamTimeout(IDLE).listener(listener).start();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
+        proxy = fx.proxy();
     }
 
     @BeforeAll
@@ -87,7 +75,8 @@ class IdleUpstreamTest {
         assertThat(seconds).as("seconds until closed; idle timeout is 1 s, so not at once").isGreaterThanOrEqualTo(0.8);
         Await.valueOrFail(Duration.ofSeconds(10), "the broker no longer lists the upstream",
                 user::upstreamPids, List::isEmpty);
-        assertThat(closures).as("closed by the proxy itself").hasSize(1).allMatch(s -> s.startsWith("200"));
+        assertThat(fx.listener().upstreamCloseReasons()).as("closed by the proxy itself").hasSize(1)
+                .allMatch(s -> s.startsWith("200"));
 
         // and the pool opens a new one on demand
         try (Connection c = user.viaProxy(proxy.port()).newConnection("idle test client 2")) {
@@ -112,7 +101,8 @@ class IdleUpstreamTest {
 
                 Thread.sleep(3 * IDLE.toMillis()); // the test is about time passing: three idle timeouts
 
-                assertThat(closures).as("no upstream closed while channels were open").isEmpty();
+                assertThat(fx.listener().upstreamCloseReasons()).as("no upstream closed while channels were open")
+                        .isEmpty();
                 assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
                 assertThat(admin.queueDeclarePassive(queue).getConsumerCount()).as("consumer still at the broker")
                         .isEqualTo(1);

@@ -5,10 +5,12 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.ScratchBrokerUser;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,39 +26,39 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @Timeout(60)
 class LimitsAndLifetimeTest {
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
+
     @Test
     void clientsBeyondMaxClientsAreTurnedAwayAndAdmittedAgainWhenOneLeaves() throws Exception {
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .maxClients(3).start()) {
-            ConnectionFactory f = TestBroker.viaProxy(proxy.port());
-            f.setConnectionTimeout(5_000);
-            List<Connection> admitted = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                admitted.add(f.newConnection());
+        AmqProxy proxy = fx.startProxy(b -> b.maxClients(3));
+        ConnectionFactory f = TestBroker.viaProxy(proxy.port());
+        f.setConnectionTimeout(5_000);
+        List<Connection> admitted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            admitted.add(f.newConnection());
+        }
+        Throwable refused = catchThrowable(() -> f.newConnection().close());
+        assertThat(refused).as("the fourth client").isInstanceOf(IOException.class);
+        admitted.remove(0).close();
+        Await.until(Duration.ofSeconds(5), "a place is free again", () -> {
+            try (Connection c = f.newConnection()) {
+                return c.isOpen();
+            } catch (Exception e) {
+                return false;
             }
-            Throwable refused = catchThrowable(() -> f.newConnection().close());
-            assertThat(refused).as("the fourth client").isInstanceOf(IOException.class);
-            admitted.remove(0).close();
-            Await.until(Duration.ofSeconds(5), "a place is free again", () -> {
-                try (Connection c = f.newConnection()) {
-                    return c.isOpen();
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-            for (Connection c : admitted) {
-                assertThat(c.isOpen()).as("admitted clients are untouched").isTrue();
-                c.close();
-            }
+        });
+        for (Connection c : admitted) {
+            assertThat(c.isOpen()).as("admitted clients are untouched").isTrue();
+            c.close();
         }
     }
 
     @Test
     void aPasswordChangedAtTheBrokerStopsWorkingOnceTheUpstreamLifetimeIsOver() throws Exception {
         Duration lifetime = Duration.ofSeconds(8);
-        try (ScratchBrokerUser user = ScratchBrokerUser.create("lifetime");
-             AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                     .maxUpstreamLifetime(lifetime).start()) {
+        try (ScratchBrokerUser user = ScratchBrokerUser.create("lifetime")) {
+            AmqProxy proxy = fx.startProxy(b -> b.maxUpstreamLifetime(lifetime));
             ConnectionFactory oldPassword = user.viaProxy(proxy.port());
             long openedAt = System.nanoTime();
             try (Connection early = oldPassword.newConnection()) {
@@ -86,34 +88,33 @@ class LimitsAndLifetimeTest {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             deadPort = s.getLocalPort();
         }
-        try (AmqProxy proxy = AmqProxy.builder().upstream("amqp://127.0.0.1:" + deadPort).listen("127.0.0.1", 0)
-                .upstreamConnectTimeout(Duration.ofSeconds(3)).start()) {
-            ConnectionFactory f = TestBroker.viaProxy(proxy.port());
-            long start = System.nanoTime();
-            java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                Thread thread = new Thread(() -> {
-                    while (System.nanoTime() - start < 1_500_000_000L) {
-                        if (catchThrowable(() -> f.newConnection().close()) == null) {
-                            admitted.incrementAndGet();
-                        }
-                        clients.incrementAndGet();
+        AmqProxy proxy = fx.startProxy(b -> b.upstream("amqp://127.0.0.1:" + deadPort)
+                .upstreamConnectTimeout(Duration.ofSeconds(3)));
+        ConnectionFactory f = TestBroker.viaProxy(proxy.port());
+        long start = System.nanoTime();
+        java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread thread = new Thread(() -> {
+                while (System.nanoTime() - start < 1_500_000_000L) {
+                    if (catchThrowable(() -> f.newConnection().close()) == null) {
+                        admitted.incrementAndGet();
                     }
-                });
-                thread.start();
-                threads.add(thread);
-            }
-            for (Thread thread : threads) {
-                thread.join(10_000);
-            }
-            long attempts = proxy.stats().upstreamConnectFailures();
-            // without backoff a refused connect fails in a millisecond and every client would start another
-            assertThat(admitted.get()).isZero();
-            assertThat(attempts).as("%d clients in 1.5 s caused %d connect attempts", clients.get(), attempts)
-                    .isPositive().isLessThanOrEqualTo(7);
-            assertThat(clients.get()).isGreaterThan((int) attempts);
+                    clients.incrementAndGet();
+                }
+            });
+            thread.start();
+            threads.add(thread);
         }
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
+        long attempts = proxy.stats().upstreamConnectFailures();
+        // without backoff a refused connect fails in a millisecond and every client would start another
+        assertThat(admitted.get()).isZero();
+        assertThat(attempts).as("%d clients in 1.5 s caused %d connect attempts", clients.get(), attempts)
+                .isPositive().isLessThanOrEqualTo(7);
+        assertThat(clients.get()).isGreaterThan((int) attempts);
     }
 }

@@ -4,16 +4,18 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,32 +26,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(60)
 class SafeChannelReuseTest {
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
     private String queue;
     private AmqProxy proxy;
 
     @BeforeEach
-    void setUp() throws Exception {
-        queue = "amqproxy-reuse-" + UUID.randomUUID();
-        try (Connection c = TestBroker.direct().newConnection(); Channel ch = c.createChannel()) {
-            ch.queueDeclare(queue, false, false, false, null);
-        }
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).safeChannelReuse(true).start();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        proxy.close();
-        try (Connection c = TestBroker.direct().newConnection(); Channel ch = c.createChannel()) {
-            ch.queueDelete(queue);
-        }
+    void setUp() {
+        queue = fx.newQueue("reuse");
+        proxy = fx.startProxy(b -> b.safeChannelReuse(true));
     }
 
     private long readyAtBroker() {
-        try (Connection c = TestBroker.direct().newConnection(); Channel ch = c.createChannel()) {
-            return ch.queueDeclarePassive(queue).getMessageCount();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().readyCount(queue);
     }
 
     private void awaitUpstreamChannels(long expected, String why) {
@@ -142,12 +131,11 @@ class SafeChannelReuseTest {
 
     @Test
     void reuseIsOffByDefault() throws Exception {
-        try (AmqProxy plain = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start()) {
-            try (Connection c = TestBroker.viaProxy(plain.port()).newConnection(); Channel ch = c.createChannel()) {
-                ch.basicPublish("", queue, null, new byte[1]);
-            }
-            Await.until(Duration.ofSeconds(5), "the channel closed at the broker", () -> plain.stats().upstreamChannels() == 0);
+        AmqProxy plain = fx.anotherProxy(UnaryOperator.identity()); // without the reuse the other tests turn on
+        try (Connection c = TestBroker.viaProxy(plain.port()).newConnection(); Channel ch = c.createChannel()) {
+            ch.basicPublish("", queue, null, new byte[1]);
         }
+        Await.until(Duration.ofSeconds(5), "the channel closed at the broker", () -> plain.stats().upstreamChannels() == 0);
     }
 
     @FunctionalInterface

@@ -4,16 +4,16 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.Await;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,29 +34,17 @@ class SlowClientTest {
     /** Bounds the publishing: 2000 * 64 KiB = 125 MiB, far past any socket buffers plus the 1 MiB limit. */
     private static final int MAX_MESSAGES = 2000;
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b
+            .separateConsumers(false) // one shared broker connection is the premise here
+            .maxClientOutputBytes(1024 * 1024));
     private AmqProxy proxy;
-    private Connection direct;
     private String queue;
 
     @BeforeEach
-    void start() throws Exception {
-        proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false) // one shared broker connection is the premise here
-                .maxClientOutputBytes(1024 * 1024).start();
-        direct = TestBroker.direct().newConnection("slow client test direct");
-        queue = "amqproxy-test-slow-" + UUID.randomUUID();
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDeclare(queue, false, false, false, null);
-        }
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try (Channel ch = direct.createChannel()) {
-            ch.queueDelete(queue);
-        }
-        direct.close();
-        proxy.close();
+    void start() {
+        proxy = fx.proxy();
+        queue = fx.newQueue("slow");
     }
 
     /** What B saw while publishing. */
@@ -161,18 +149,10 @@ class SlowClientTest {
     }
 
     private long consumerCount() {
-        try (Channel ch = direct.createChannel()) {
-            return ch.queueDeclarePassive(queue).getConsumerCount();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().consumerCount(queue);
     }
 
     private long readyCount() {
-        try (Channel ch = direct.createChannel()) {
-            return ch.queueDeclarePassive(queue).getMessageCount();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return fx.broker().readyCount(queue);
     }
 }

@@ -8,8 +8,10 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.HeapProbe;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -76,6 +77,8 @@ class SoakIT {
         }
     }
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
     private final IdBits confirmed = new IdBits();
     private final IdBits acked = new IdBits();
     private final AtomicLong nextId = new AtomicLong();
@@ -96,13 +99,10 @@ class SoakIT {
         ExecutorService clientThreads = Executors.newFixedThreadPool(THREADS);
         ExecutorService consumerWork = Executors.newFixedThreadPool(16);
         ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(2);
-        try (AmqProxy proxy = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0).start();
-             Connection direct = TestBroker.direct().newConnection("soak test direct")) {
-            try (Channel ch = direct.createChannel()) {
-                for (int q = 0; q < QUEUES; q++) {
-                    queues[q] = "amqproxy-soak-" + q + "-" + UUID.randomUUID();
-                    ch.queueDeclare(queues[q], false, false, false, null);
-                }
+        AmqProxy proxy = fx.proxy();
+        try {
+            for (int q = 0; q < QUEUES; q++) {
+                queues[q] = fx.newQueue("soak-" + q);
             }
             ConnectionFactory factory = TestBroker.viaProxy(proxy.port());
             factory.setSharedExecutor(consumerWork);
@@ -164,11 +164,6 @@ class SoakIT {
                     confirmedCount.get(), ackedCount.get(), lost, duplicates.get(), failures.get(), firstFailures,
                     HeapProbe.mib(before), samples);
 
-            try (Channel ch = direct.createChannel()) {
-                for (String q : queues) {
-                    ch.queueDelete(q);
-                }
-            }
             assertThat(failures.get()).as("client turns that failed, e.g. %s", firstFailures).isZero();
             assertThat(published).as("ids ran out").isLessThan(ID_CAPACITY);
             assertThat(lost).as("confirmed messages never consumed").isZero();

@@ -2,10 +2,12 @@ package io.amqproxy;
 
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.Frames;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.ScriptedBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,11 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamHeartbeatTest {
 
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture();
+
     @Test
     void proxySendsHeartbeatsToTheBrokerAtTheBrokersInterval() throws Exception {
         try (ScriptedBroker broker = ScriptedBroker.start(1);
-             AmqProxy proxy = AmqProxy.builder().upstream(broker.uri()).listen("127.0.0.1", 0).start();
-             RawAmqpClient client = RawAmqpClient.connect(proxy.port())) {
+             RawAmqpClient client = RawAmqpClient.connect(fx.startProxy(b -> b.upstream(broker.uri())).port())) {
             client.handshake(0, 0);
             client.openChannel(1);
             long start = System.nanoTime();
@@ -49,11 +53,10 @@ class UpstreamHeartbeatTest {
     @Test
     void brokerThatGoesSilentIsDetectedAndItsClientsAreToldPromptly() throws Exception {
         try (ScriptedBroker broker = ScriptedBroker.start(1);
-             AmqProxy proxy = AmqProxy.builder().upstream(broker.uri()).listen("127.0.0.1", 0).start();
-             RawAmqpClient client = RawAmqpClient.connect(proxy.port())) {
+             RawAmqpClient client = RawAmqpClient.connect(fx.startProxy(b -> b.upstream(broker.uri())).port())) {
             client.handshake(0, 0); // the client itself wants no heartbeats: only the upstream can fail here
             client.openChannel(1);
-            assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
+            assertThat(fx.proxy().stats().upstreamConnections()).isEqualTo(1);
 
             broker.goSilent();
             long silentAt = System.nanoTime();
@@ -63,7 +66,7 @@ class UpstreamHeartbeatTest {
             assertThat(seconds).as("seconds from broker silence to the client's Close (heartbeat 1 s)")
                     .isBetween(1.0, 5.0);
             Await.until(Duration.ofSeconds(5), "the proxy drops the dead upstream",
-                    () -> proxy.stats().upstreamConnections() == 0);
+                    () -> fx.proxy().stats().upstreamConnections() == 0);
             Await.until(Duration.ofSeconds(5), "the proxy closes its socket to the dead broker",
                     () -> !broker.peerClosedAt().isEmpty());
         }

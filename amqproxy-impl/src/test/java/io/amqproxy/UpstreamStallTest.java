@@ -9,12 +9,16 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.CountingProxyListener;
-import io.amqproxy.testsupport.FaultyRelay;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterEach;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect.Delay;
+import io.amqproxy.testsupport.relay.RelayEffect.Pause;
+import io.amqproxy.testsupport.relay.RelayEffect.Reset;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 5, "upstream stalls mid-stream": a {@link FaultyRelay} sits between one proxy and the broker while a
+ * Issue 5, "upstream stalls mid-stream": a {@link FaultRelay} sits between one proxy and the broker while a
  * second proxy talks to the broker directly. A reset of the relayed path closes that proxy's clients at once
  * with Connection.Close 320; a stall shorter than the heartbeat deadline is ridden out, and what was held flows
  * on in order when the path resumes; a slow path (200 ms each way) works, only slower. The directly connected
@@ -39,53 +43,31 @@ class UpstreamStallTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration PROMPT = Duration.ofSeconds(5);
 
-    private final List<Connection> connections = new ArrayList<>();
-    private final List<String> queues = new ArrayList<>();
+    @RegisterExtension
+    // both proxies: one shared broker connection is the premise here
+    final ProxyFixture fx = new ProxyFixture(b -> b.separateConsumers(false));
     private BrokerSide broker;
-    private FaultyRelay relay;
-    private CountingProxyListener relayedEvents;
+    private FaultRelay relay;
+    private final CountingProxyListener relayedEvents = new CountingProxyListener();
     private CountingProxyListener directEvents;
     private AmqProxy relayed;
     private AmqProxy direct;
 
     @BeforeEach
     void start() {
-        broker = BrokerSide.open();
-        relay = FaultyRelay.to(TestBroker.port());
-        relayedEvents = new CountingProxyListener();
-        directEvents = new CountingProxyListener();
-        relayed = AmqProxy.builder().upstream(relay.uri()).listen("127.0.0.1", 0)
-                .separateConsumers(false).listener(relayedEvents).start(); // one shared broker connection is the premise here
-        direct = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
-                .separateConsumers(false) // one shared broker connection is the premise here
-                .listener(directEvents).start();
-    }
-
-    @AfterEach
-    void stop() {
-        for (Connection c : connections) {
-            c.abort(2_000);
-        }
-        relayed.close();
-        direct.close();
-        relay.close();
-        for (String q : queues) {
-            broker.deleteQueue(q);
-        }
-        broker.close();
+        broker = fx.broker();
+        relay = fx.relayToBroker();
+        relayed = fx.anotherProxy(b -> b.upstream(relay.uri()).listener(relayedEvents));
+        direct = fx.proxy();
+        directEvents = fx.listener();
     }
 
     private String newQueue(String what) {
-        String q = BrokerSide.uniqueName(what);
-        broker.declareQueue(q);
-        queues.add(q);
-        return q;
+        return fx.newQueue(what);
     }
 
     private Connection connect(AmqProxy proxy, String name) throws Exception {
-        Connection c = TestBroker.viaProxy(proxy.port()).newConnection(name);
-        connections.add(c);
-        return c;
+        return fx.connect(TestBroker.viaProxy(proxy.port()), name);
     }
 
     /** An auto-ack consumer that keeps the bodies it gets, in order. */
@@ -155,7 +137,7 @@ class UpstreamStallTest {
         assertThat(relayed.stats().upstreamConnections()).isEqualTo(1);
         assertThat(relay.openLinks()).as("one upstream through the relay").isEqualTo(1);
 
-        relay.reset();
+        relay.apply(new Reset());
         long resetAt = System.nanoTime();
 
         for (CompletableFuture<ShutdownSignalException> f : List.of(a1Down, a2Down)) {
@@ -205,7 +187,7 @@ class UpstreamStallTest {
         List<String> bGot = consume(b, bQueue);
         Await.until(WAIT, "the relayed consumer at the broker", () -> broker.consumerCount(aQueue) == 1);
 
-        relay.pause();
+        relay.apply(new Pause());
         long pausedAt = System.nanoTime();
         broker.publishConfirmed(aQueue, 5); // the broker sends them; the stalled path holds them
         CompletableFuture<Void> aPublished = CompletableFuture.runAsync(() -> {
@@ -229,7 +211,7 @@ class UpstreamStallTest {
         assertThat(relayed.stats().upstreamConnections()).isEqualTo(1);
         assertThat(broker.readyCount(aPublishQueue)).as("the relayed publishes are still held").isZero();
 
-        relay.resume();
+        relay.heal();
 
         Await.until(WAIT, "the held deliveries to arrive", () -> aGot.size() == 5);
         assertThat(aGot).as("in order, each once").containsExactlyElementsOf(bodies("m", 5));
@@ -251,7 +233,7 @@ class UpstreamStallTest {
     @Test
     void aSlowBrokerPathWorksOnlySlower() throws Exception {
         Duration oneWay = Duration.ofMillis(200);
-        relay.delay(oneWay);
+        relay.apply(new Delay(oneWay));
         String aQueue = newQueue("stall-delay-a");
         String aPublishQueue = newQueue("stall-delay-apub");
         String bQueue = newQueue("stall-delay-b");

@@ -7,21 +7,21 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
-import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.LoopThreadCpu;
-import io.amqproxy.testsupport.SwitchableUpstream;
-import io.amqproxy.testsupport.SwitchableUpstream.Mode;
+import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect.Fin;
+import io.amqproxy.testsupport.relay.RelayEffect.Garbage;
+import io.amqproxy.testsupport.relay.RelayEffect.Silence;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +36,8 @@ import static org.assertj.core.api.Assertions.fail;
  * timeout plus a little; {@link AmqProxy#health()} says why; and once the real broker answers on that same
  * address, new clients work and the health check clears.
  *
- * <p>The broker's address is a {@link SwitchableUpstream} port, switched to relaying to the real broker for
- * the recovery half.
+ * <p>The broker's address is a {@link FaultRelay} port set up to play each failure (see {@link Mode}), switched to
+ * relaying to the real broker for the recovery half.
  */
 @Timeout(value = 80, unit = TimeUnit.SECONDS)
 class UpstreamUnreachableTest {
@@ -47,44 +47,56 @@ class UpstreamUnreachableTest {
     private static final Duration REFUSAL_BOUND = CONNECT_TIMEOUT.plusSeconds(2);
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(10);
 
+    /** What the broker's address does with a connection; {@link #switchTo} sets the relay up for it. */
+    enum Mode {
+        /** Nothing listens: the proxy's connect is refused. */
+        REFUSE,
+        /** Accepts, reads and discards everything, never answers. */
+        BLACK_HOLE,
+        /** Accepts and closes the socket at once. */
+        CLOSE_AT_ONCE,
+        /** Accepts and answers with an HTTP error instead of AMQP, then keeps the socket open. */
+        GARBAGE,
+        /** Relays to the real broker. */
+        RELAY_TO_BROKER
+    }
+
+    /** What {@link Mode#GARBAGE} sends: a web server's answer. */
+    private static final byte[] HTTP_400 = ("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 11\r\n\r\nBad Request").getBytes(StandardCharsets.US_ASCII);
+
     /** A client's failed attempt to connect through the proxy. */
     private record Refusal(int replyCode, String replyText, long millis, Throwable error) {
     }
 
-    private SwitchableUpstream upstream;
+    @RegisterExtension
+    final ProxyFixture fx = new ProxyFixture(b -> b.upstreamConnectTimeout(CONNECT_TIMEOUT));
+    private FaultRelay upstream;
+    private Mode current;
     private AmqProxy proxy;
     private LoopThreadCpu loopCpu;
-    private BrokerSide broker;
-    private final List<String> queues = new ArrayList<>();
 
-    @BeforeEach
-    void brokerSide() {
-        broker = BrokerSide.open();
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        for (String q : queues) {
-            broker.deleteQueue(q);
-        }
-        broker.close();
-    }
-
-    private void startProxyAt(Mode mode) {
-        upstream = SwitchableUpstream.start(mode, TestBroker.port());
-        LoopThreadCpu.Started<AmqProxy> started = LoopThreadCpu.around(() -> AmqProxy.builder()
-                .upstream(upstream.uri())
-                .listen("127.0.0.1", 0)
-                .upstreamConnectTimeout(CONNECT_TIMEOUT)
-                .start());
+    private void startProxyAt(Mode first) {
+        upstream = fx.relayToBroker();
+        switchTo(first);
+        LoopThreadCpu.Started<AmqProxy> started = LoopThreadCpu.around(() -> fx.startProxy(b -> b
+                .upstream(upstream.uri())));
         proxy = started.value();
         loopCpu = started.cpu();
+    }
+
+    /** Makes the broker's address behave as {@code next} for new connections and ends every one held so far. */
+    private void switchTo(Mode next) {
+        upstream.apply(new Fin());
+        upstream.startListening();
+        switch (next) {
+            case REFUSE -> upstream.stopListening();
+            case BLACK_HOLE -> upstream.onAccept(new Silence());
+            case CLOSE_AT_ONCE -> upstream.onAccept(new Fin());
+            case GARBAGE -> upstream.onAccept(new Garbage(HTTP_400), new Silence());
+            case RELAY_TO_BROKER -> upstream.onAccept();
+        }
+        current = next;
     }
 
     private ConnectionFactory client() {
@@ -100,7 +112,7 @@ class UpstreamUnreachableTest {
         try {
             Connection c = client().newConnection(name);
             c.abort();
-            return fail("%s opened a connection through a proxy whose broker is %s", name, upstream.mode());
+            return fail("%s opened a connection through a proxy whose broker is %s", name, current);
         } catch (Exception e) {
             long millis = (System.nanoTime() - t0) / 1_000_000;
             return new Refusal(AmqpErrors.replyCode(e), AmqpErrors.replyText(e), millis, e);
@@ -161,10 +173,8 @@ class UpstreamUnreachableTest {
         assertThat(upstream.acceptedConnections()).as("no connects without demand").isEqualTo(acceptedBefore);
 
         // the broker answers on the same address: the next clients work and the health check clears
-        upstream.switchTo(Mode.RELAY_TO_BROKER);
-        String queue = BrokerSide.uniqueName("unreachable-" + mode.name().toLowerCase());
-        broker.declareQueue(queue);
-        queues.add(queue);
+        switchTo(Mode.RELAY_TO_BROKER);
+        String queue = fx.newQueue("unreachable-" + mode.name().toLowerCase());
         Connection c = Await.value(RECOVERY_BOUND, this::tryConnect, conn -> conn != null);
         assertThat(c).as("a client gets through within %s of the broker answering", RECOVERY_BOUND).isNotNull();
         try {
@@ -175,7 +185,7 @@ class UpstreamUnreachableTest {
         } finally {
             c.close(5_000);
         }
-        GetResponse got = broker.get(queue);
+        GetResponse got = fx.broker().get(queue);
         assertThat(got).as("the message reached the broker").isNotNull();
         assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("after " + mode);
         ProxyHealth after = proxy.health();

@@ -8,6 +8,7 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.examples.tls.TestTlsFiles;
 import io.amqproxy.examples.tls.TlsMaterial;
+import io.amqproxy.testsupport.relay.FaultRelay;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,6 +49,13 @@ class TlsProxyProcessTest {
     private static InetSocketAddress brokerAddress() {
         URI u = URI.create(LocalBroker.upstream());
         return new InetSocketAddress(u.getHost(), u.getPort());
+    }
+
+    /** An amqps:// broker: TLS with the localhost certificate on a free loopback port, in front of the plain one. */
+    private static FaultRelay tlsFront() throws Exception {
+        InetSocketAddress b = brokerAddress();
+        return FaultRelay.builder(b.getHostString(), b.getPort())
+                .tls(TlsMaterial.serverFromPem(localhost.cert(), localhost.key())).name("tls-front").start();
     }
 
     /** A connection straight to the broker, to see what really arrived. */
@@ -118,20 +126,18 @@ class TlsProxyProcessTest {
 
     @Test
     void amqpsUpstreamTrustedThroughUpstreamCa() throws Exception {
-        try (TlsFrontRelay relay = new TlsFrontRelay(TlsMaterial.serverFromPem(localhost.cert(), localhost.key()),
-                brokerAddress());
+        try (FaultRelay relay = tlsFront();
              ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "0",
                      "--upstream-ca", localhost.cert().toString(), "amqps://localhost:" + relay.port())) {
             publishArrivesAtTheBroker(LocalBroker.viaProxy(p.amqpPort(START)));
 
-            assertThat(relay.handshakes()).as("the upstream went through the TLS relay").isPositive();
+            assertThat(relay.tlsHandshakes()).as("the upstream went through the TLS relay").isPositive();
         }
     }
 
     @Test
     void amqpsUpstreamWithAnotherCaIsRefusedQuickly() throws Exception {
-        try (TlsFrontRelay relay = new TlsFrontRelay(TlsMaterial.serverFromPem(localhost.cert(), localhost.key()),
-                brokerAddress());
+        try (FaultRelay relay = tlsFront();
              ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "0",
                      "--upstream-ca", stranger.cert().toString(), "amqps://localhost:" + relay.port())) {
             ConnectionFactory client = LocalBroker.viaProxy(p.amqpPort(START));
@@ -145,7 +151,7 @@ class TlsProxyProcessTest {
             AMQP.Connection.Close close = closeOf(refusal);
             assertThat(close.getReplyCode()).isEqualTo(320);
             assertThat(close.getReplyText()).contains("TLS");
-            assertThat(relay.handshakes()).isZero();
+            assertThat(relay.tlsHandshakes()).isZero();
         }
     }
 

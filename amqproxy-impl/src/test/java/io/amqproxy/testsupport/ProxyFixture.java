@@ -4,6 +4,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyConfig;
+import io.amqproxy.testsupport.relay.FaultRelay;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -16,9 +17,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * One test's proxy and what comes with it: a {@link CountingProxyListener}, a {@link BrokerSide}, the client
- * connections the test opens and the queues it declares. Each is made when the test first asks for it and released
- * after the test, whatever its outcome: connections aborted, the proxy closed, queues deleted, the broker side
- * closed, in that order.
+ * connections the test opens, the queues it declares, {@link FaultRelay fault relays} in front of the proxy or the
+ * broker, and further proxies where a test compares two. Each is made when the test first asks for it and released
+ * after the test, whatever its outcome, in this order: connections aborted; relays in front of the proxy closed;
+ * relays to the broker healed, so that no goodbye of a proxy is stuck behind a pause; the proxies closed; relays to
+ * the broker closed; queues deleted; the broker side closed.
  *
  * <p>A JUnit 5 extension for an instance field, so that every test gets a fresh one:
  * <pre>{@code
@@ -35,6 +38,9 @@ public final class ProxyFixture implements AfterEachCallback {
     private final CountingProxyListener listener = new CountingProxyListener();
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final List<String> queues = new ArrayList<>();
+    private final List<AmqProxy> otherProxies = new ArrayList<>();
+    private final List<FaultRelay> relaysToProxy = new ArrayList<>();
+    private final List<FaultRelay> relaysToBroker = new ArrayList<>();
     private AmqProxy proxy;
     private BrokerSide broker;
 
@@ -65,6 +71,38 @@ public final class ProxyFixture implements AfterEachCallback {
                 .listener(listener);
         proxy = more.apply(settings.apply(b)).start();
         return proxy;
+    }
+
+    /**
+     * Starts a further proxy for a test that needs two at once: to the test broker, on 127.0.0.1 at an ephemeral
+     * port, with the class's settings and then {@code more}; it reports to nobody unless {@code more} sets a listener.
+     * Closed after the test with the test's proxy; closing it earlier is harmless.
+     */
+    public AmqProxy anotherProxy(UnaryOperator<ProxyConfig.Builder> more) {
+        ProxyConfig.Builder b = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0);
+        AmqProxy another = more.apply(settings.apply(b)).start();
+        otherProxies.add(another);
+        return another;
+    }
+
+    /**
+     * A new relay between clients and the test's proxy (started if need be): connect through {@code relay.port()}
+     * to cut, pause or reset a client's path. Healed and closed after the test, before the proxy.
+     */
+    public FaultRelay relayToProxy() {
+        FaultRelay relay = FaultRelay.to(proxy().port());
+        relaysToProxy.add(relay);
+        return relay;
+    }
+
+    /**
+     * A new relay in front of the test broker: start a proxy with {@code b.upstream(relay.uri())} to put faults on
+     * its broker path. Healed after the test before any proxy closes, and closed after them.
+     */
+    public FaultRelay relayToBroker() {
+        FaultRelay relay = FaultRelay.builder(TestBroker.host(), TestBroker.port()).start();
+        relaysToBroker.add(relay);
+        return relay;
     }
 
     /** Counts what the test's proxy reports. */
@@ -112,8 +150,20 @@ public final class ProxyFixture implements AfterEachCallback {
         for (Connection c : connections) {
             run(failures, () -> c.abort(2_000));
         }
+        for (FaultRelay r : relaysToProxy) {
+            run(failures, r::close);
+        }
+        for (FaultRelay r : relaysToBroker) {
+            run(failures, r::heal);
+        }
         if (proxy != null) {
             run(failures, proxy::close);
+        }
+        for (AmqProxy p : otherProxies) {
+            run(failures, p::close);
+        }
+        for (FaultRelay r : relaysToBroker) {
+            run(failures, r::close);
         }
         if (!queues.isEmpty()) {
             for (String q : queues) {

@@ -68,7 +68,7 @@ import java.util.stream.Collectors;
  *       queue, 16-byte and 4 KiB messages: consumed msg/s and MiB/s, proxy CPU per message.</li>
  *   <li><b>confirms</b>: publish one message and wait for its confirm, repeatedly: latency p50/p99.</li>
  *   <li><b>farbroker</b>: connpub with one worker against a broker 25 ms away each way (a delaying relay in
- *       this JVM, {@link DelayRelay}), direct through the relay vs the proxy whose upstream is the relay:
+ *       this JVM, see {@link FarBrokerWorkload}), direct through the relay vs the proxy whose upstream is the relay:
  *       ops/s, latency p50/p99, one broker round trip as a client of that side sees it ({@code basic.qos} on
  *       an open channel) and connpub p50 minus that round trip. The relay delays payload only, not the TCP
  *       handshake, so a real far broker costs a direct client one more round trip than shown.</li>

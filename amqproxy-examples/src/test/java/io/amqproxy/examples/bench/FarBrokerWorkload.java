@@ -4,12 +4,15 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.amqproxy.AmqProxy;
+import io.amqproxy.testsupport.relay.FaultRelay;
+import io.amqproxy.testsupport.relay.RelayEffect;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
- * farbroker: connpub with one worker against a broker made distant by a {@link DelayRelay}. Direct clients
+ * farbroker: connpub with one worker against a broker made distant by a {@link FaultRelay} that delays every chunk
+ * by the same time each way (a {@link RelayEffect.Delay}, so a round trip costs twice that). Direct clients
  * connect to the relay; the proxy's upstream is the relay, so only the proxy pays the distance, and only for
  * what it cannot answer itself. The relay and that second proxy start on the first run and stop on close.
  *
@@ -29,7 +32,7 @@ final class FarBrokerWorkload implements Workload {
     private final Duration limit;
     private final int relayPort;
     private final InetSocketAddress otherFar;
-    private DelayRelay relay;
+    private FaultRelay relay;
     private AmqProxy farProxy;
     private Endpoints endpoints;
 
@@ -107,7 +110,10 @@ final class FarBrokerWorkload implements Workload {
     }
 
     private void open() throws Exception {
-        relay = DelayRelay.start(relayPort, broker.host(), broker.port(), oneWayDelay);
+        // 256 chunks of 16 KiB in flight per direction and link: a delayed direction never starves a fast sender
+        relay = FaultRelay.builder(broker.host(), broker.port()).listenPort(relayPort).backlog(128)
+                .buffers(16 * 1024, 256).name("bench-relay").start();
+        relay.apply(new RelayEffect.Delay(oneWayDelay));
         farProxy = AmqProxy.builder()
                 .upstream("amqp://127.0.0.1:" + relay.port())
                 .listen("127.0.0.1", 0)

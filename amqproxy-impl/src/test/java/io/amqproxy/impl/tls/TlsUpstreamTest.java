@@ -6,6 +6,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.testsupport.TestBroker;
+import io.amqproxy.testsupport.relay.FaultRelay;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +34,12 @@ class TlsUpstreamTest {
         wrongName = TestCertificates.generate(keys, "wrong", "dns:wrong.example");
     }
 
+    /** A TLS front for the plain broker, as a cloud broker's amqps port is, with {@code identity}'s certificate. */
+    private static FaultRelay tlsFront(TestCertificates.Identity identity) throws Exception {
+        return FaultRelay.builder(TestBroker.host(), TestBroker.port()).tls(identity.serverContext()).name("tls-relay")
+                .start();
+    }
+
     private static AmqProxy proxyTo(int relayPort, javax.net.ssl.SSLContext trust) {
         var b = AmqProxy.builder().upstream("amqps://localhost:" + relayPort).listen("127.0.0.1", 0)
                 .upstreamConnectTimeout(java.time.Duration.ofSeconds(5));
@@ -45,7 +52,7 @@ class TlsUpstreamTest {
     @Test
     void publishesReachTheBrokerThroughATlsUpstream() throws Exception {
         String queue = "amqproxy-tls-" + UUID.randomUUID();
-        try (TlsTerminatingRelay relay = new TlsTerminatingRelay(localhost.serverContext(), TestBroker.host(), TestBroker.port());
+        try (FaultRelay relay = tlsFront(localhost);
              AmqProxy proxy = proxyTo(relay.port(), TestCertificates.clientTrusting(localhost.certificate()))) {
             byte[] big = new byte[1024 * 1024];
             for (int i = 0; i < big.length; i++) {
@@ -63,7 +70,7 @@ class TlsUpstreamTest {
                 ch.basicPublish("", queue, null, "stays".getBytes(StandardCharsets.UTF_8));
                 ch.waitForConfirmsOrDie(10_000);
             }
-            assertThat(relay.handshakes()).as("the upstream went through the TLS relay").isEqualTo(1);
+            assertThat(relay.tlsHandshakes()).as("the upstream went through the TLS relay").isEqualTo(1);
             try (Connection direct = TestBroker.direct().newConnection(); Channel ch = direct.createChannel()) {
                 assertThat(new String(ch.basicGet(queue, true).getBody(), StandardCharsets.UTF_8)).isEqualTo("stays");
                 ch.queueDelete(queue);
@@ -73,7 +80,7 @@ class TlsUpstreamTest {
 
     @Test
     void untrustedBrokerCertificateIsAClearRefusalNotAHang() throws Exception {
-        try (TlsTerminatingRelay relay = new TlsTerminatingRelay(localhost.serverContext(), TestBroker.host(), TestBroker.port());
+        try (FaultRelay relay = tlsFront(localhost);
              AmqProxy proxy = proxyTo(relay.port(), null)) { // the JVM's trust store does not know the test CA
             Throwable refusal = refusalOf(TestBroker.viaProxy(proxy.port()));
             assertThat(closeText(refusal)).startsWith("CONNECTION_FORCED - broker amqps://localhost:" + relay.port())
@@ -84,7 +91,7 @@ class TlsUpstreamTest {
 
     @Test
     void certificateForAnotherHostIsRefusedWithHostnameVerificationOn() throws Exception {
-        try (TlsTerminatingRelay relay = new TlsTerminatingRelay(wrongName.serverContext(), TestBroker.host(), TestBroker.port());
+        try (FaultRelay relay = tlsFront(wrongName);
              AmqProxy proxy = proxyTo(relay.port(), TestCertificates.clientTrusting(wrongName.certificate()))) {
             Throwable refusal = refusalOf(TestBroker.viaProxy(proxy.port()));
             assertThat(closeText(refusal)).contains("TLS handshake").contains("localhost");
@@ -93,14 +100,14 @@ class TlsUpstreamTest {
 
     @Test
     void hostnameVerificationCanBeTurnedOff() throws Exception {
-        try (TlsTerminatingRelay relay = new TlsTerminatingRelay(wrongName.serverContext(), TestBroker.host(), TestBroker.port());
+        try (FaultRelay relay = tlsFront(wrongName);
              AmqProxy proxy = AmqProxy.builder().upstream("amqps://localhost:" + relay.port()).listen("127.0.0.1", 0)
                      .upstreamSslContext(TestCertificates.clientTrusting(wrongName.certificate()))
                      .verifyUpstreamHostname(false).start()) {
             try (Connection c = TestBroker.viaProxy(proxy.port()).newConnection()) {
                 assertThat(c.isOpen()).isTrue();
             }
-            assertThat(relay.handshakes()).isEqualTo(1);
+            assertThat(relay.tlsHandshakes()).isEqualTo(1);
         }
     }
 
