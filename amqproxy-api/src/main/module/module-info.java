@@ -5,6 +5,7 @@
 module io.amqproxy {
     exports io.amqproxy;
     exports io.amqproxy.spi;
+    exports io.amqproxy.fixture;
 
     uses io.amqproxy.spi.AmqProxyProvider;
 }

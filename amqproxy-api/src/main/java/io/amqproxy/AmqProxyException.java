@@ -5,12 +5,21 @@ public class AmqProxyException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    /** An exception with a message that says what is wrong and how to fix it. */
+    /**
+     * An exception with a message that says what is wrong and how to fix it.
+     *
+     * @param message what is wrong, never a password
+     */
     public AmqProxyException(String message) {
         super(message);
     }
 
-    /** An exception with a message and the underlying cause. */
+    /**
+     * An exception with a message and the underlying cause.
+     *
+     * @param message what is wrong, never a password
+     * @param cause   what made it go wrong
+     */
     public AmqProxyException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -49,47 +49,50 @@ public final class ProxyLimits {
         this.maxTotalClientOutputBytes = b.maxTotalClientOutputBytes;
     }
 
-    /** Channels the proxy opens on one broker connection at most; the broker's channel_max lowers it further. */
+    /**
+     * {@return the channels the proxy opens on one broker connection at most; 2047 by default} The broker's
+     * {@code channel_max} lowers it further.
+     */
     public int maxChannelsPerUpstream() {
         return maxChannelsPerUpstream;
     }
 
-    /** The channel_max offered to clients. */
+    /** {@return the {@code channel_max} offered to clients; 2047 by default} */
     public int maxChannelsPerClient() {
         return maxChannelsPerClient;
     }
 
-    /** The frame_max offered to clients; also the largest frame accepted. */
+    /** {@return the {@code frame_max} offered to clients, in bytes; also the largest frame accepted} */
     public int frameMax() {
         return frameMax;
     }
 
-    /** Bytes queued for one client that does not read before it is disconnected. */
+    /** {@return the bytes queued for one client that does not read before it is disconnected; 32 MiB by default} */
     public long maxClientOutputBytes() {
         return maxClientOutputBytes;
     }
 
     /**
-     * Bytes queued for one broker connection before the proxy stops reading from the clients that feed it,
-     * until it drains to half.
+     * {@return the bytes queued for one broker connection before the proxy stops reading from the clients that feed
+     * it, until it drains to half; 8 MiB by default}
      */
     public long maxUpstreamOutputBytes() {
         return maxUpstreamOutputBytes;
     }
 
-    /** Largest message body a client may publish (RabbitMQ 3.x default: 128 MiB). */
+    /** {@return the largest message body a client may publish, in bytes (RabbitMQ 3.x default: 128 MiB)} */
     public long maxMessageSize() {
         return maxMessageSize;
     }
 
-    /** Client connections at most, counted from TCP accept; 0 for no limit. */
+    /** {@return the client connections allowed at once, counted from TCP accept; 0 (the default) for no limit} */
     public int maxClients() {
         return maxClients;
     }
 
     /**
-     * Output queued for all clients together; past it, a client that does not keep up is disconnected even
-     * below its own limit.
+     * {@return the output queued for all clients together, in bytes; 512 MiB by default} Past it, a client that
+     * does not keep up is disconnected even below its own limit.
      */
     public long maxTotalClientOutputBytes() {
         return maxTotalClientOutputBytes;

@@ -18,13 +18,18 @@ public interface ProxyListener {
     ProxyListener NOOP = new ProxyListener() {
     };
 
-    /** A client finished the AMQP handshake and received {@code Connection.OpenOk}. */
+    /**
+     * A client finished the AMQP handshake and received {@code Connection.OpenOk}.
+     *
+     * @param client who it is
+     */
     default void clientConnected(ClientInfo client) {
     }
 
     /**
      * A client that had been connected is gone.
      *
+     * @param client who it was
      * @param reason why, in a few words: {@code "client closed"}, {@code "socket closed"}, or the reply code
      *               and text of the {@code Connection.Close} the proxy sent
      */
@@ -44,13 +49,18 @@ public interface ProxyListener {
     default void clientRefused(SocketAddress remote, String user, String vhost, int replyCode, String replyText) {
     }
 
-    /** An upstream connection to the broker completed its handshake and joined the pool. */
+    /**
+     * An upstream connection to the broker completed its handshake and joined the pool.
+     *
+     * @param upstream which connection
+     */
     default void upstreamOpened(UpstreamInfo upstream) {
     }
 
     /**
      * An upstream connection left the pool.
      *
+     * @param upstream  which connection
      * @param replyCode 200 when the proxy closed it (idle, shutdown); otherwise the broker's code, or 320 when
      *                  the socket was lost
      * @param replyText the broker's reply text, or what the proxy saw
@@ -58,8 +68,13 @@ public interface ProxyListener {
     default void upstreamClosed(UpstreamInfo upstream, int replyCode, String replyText) {
     }
 
-    /** Who a client is, without its password. */
-    record ClientInfo(SocketAddress remoteAddress, String user, String vhost) {
+    /**
+     * Who a client is, without its password.
+     *
+     * @param connectionName the {@code connection_name} the client announced in its client properties, or
+     *                       {@code null}
+     */
+    record ClientInfo(SocketAddress remoteAddress, String user, String vhost, String connectionName) {
     }
 
     /** Which upstream connection an event is about, without its password. */

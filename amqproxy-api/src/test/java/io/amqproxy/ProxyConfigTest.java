@@ -12,7 +12,7 @@ class ProxyConfigTest {
     @Test
     void defaultsMatchCloudamqpAmqproxyAndRabbitmq() {
         ProxyConfig c = AmqProxy.builder().upstream("amqp://broker.example.com").build();
-        assertThat(c.upstream()).isEqualTo(new ProxyConfig.Upstream("broker.example.com", 5672, false));
+        assertThat(c.upstream()).isEqualTo(new Upstream("broker.example.com", 5672, false));
         assertThat(c.listenHost()).isEqualTo("localhost");
         assertThat(c.listenPort()).isEqualTo(5673);
         assertThat(c.timeouts().idleUpstream()).isEqualTo(Duration.ofSeconds(5));
@@ -26,7 +26,7 @@ class ProxyConfigTest {
     @Test
     void amqpsUriDefaultsToPort5671AndIgnoresCredentialsAndVhost() {
         ProxyConfig c = AmqProxy.builder().upstream("amqps://user:secret@broker:1234/vhost").build();
-        assertThat(c.upstream()).isEqualTo(new ProxyConfig.Upstream("broker", 1234, true));
+        assertThat(c.upstream()).isEqualTo(new Upstream("broker", 1234, true));
         assertThat(c.upstream().toString()).isEqualTo("amqps://broker:1234").doesNotContain("secret");
         assertThat(AmqProxy.builder().upstream("AMQPS://b").build().upstream().port()).isEqualTo(5671);
     }

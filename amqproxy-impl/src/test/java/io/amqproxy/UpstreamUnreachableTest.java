@@ -9,6 +9,7 @@ import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.LoopThreadCpu;
 import io.amqproxy.testsupport.ProxyFixture;
+import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import io.amqproxy.testsupport.relay.FaultRelay;
 import io.amqproxy.testsupport.relay.RelayEffect.Fin;
@@ -35,6 +36,11 @@ import static org.assertj.core.api.Assertions.fail;
  * get a Connection.Close whose reply text names the broker's address and the failure, within the connect
  * timeout plus a little; {@link AmqProxy#health()} says why; and once the real broker answers on that same
  * address, new clients work and the health check clears.
+ *
+ * <p>Issue 12 refines what a client that arrives later is told: once the attempt has failed and the proxy knows the
+ * broker is down (no upstream open, the last attempt failed, the node still in its backoff), the proxy closes the
+ * client's socket before Connection.Start, so that the client sees a connection failure and retries as it would
+ * without the proxy, instead of a 320 after its login that some clients treat as a bad password.
  *
  * <p>The broker's address is a {@link FaultRelay} port set up to play each failure (see {@link Mode}), switched to
  * relaying to the real broker for the recovery half.
@@ -135,17 +141,33 @@ class UpstreamUnreachableTest {
     void clientsAreToldWhyTheBrokerCannotBeReachedAndNewClientsWorkOnceItAnswers(Mode mode) throws Exception {
         startProxyAt(mode);
 
-        // two clients at once: both wait for the same upstream attempt, both must hear its outcome
+        // two clients at once: those waiting for the upstream attempt must hear its outcome; one that arrives
+        // after the attempt failed (a quick failure, refused or closed or garbage, allows that) is turned away
+        // before Connection.Start instead, which the raw socket below checks exactly
         CompletableFuture<Refusal> first = CompletableFuture.supplyAsync(() -> refusedClient("unreachable 1"));
         CompletableFuture<Refusal> second = CompletableFuture.supplyAsync(() -> refusedClient("unreachable 2"));
-        List<Refusal> refusals = List.of(first.get(20, TimeUnit.SECONDS), second.get(20, TimeUnit.SECONDS));
+        List<Refusal> refusals = List.of(first.get(20, TimeUnit.SECONDS), second.get(20, TimeUnit.SECONDS))
+                .stream().filter(r -> r.replyCode() != -1).toList();
+        assertThat(refusals).as("the client whose login started the attempt hears why it failed").isNotEmpty();
+        if (mode == Mode.BLACK_HOLE) {
+            // the attempt lasts the whole connect timeout: both clients are surely waiting for it
+            assertThat(refusals).as("both clients arrived while the attempt was under way").hasSize(2);
+        }
+
+        // a client arriving now, while the proxy knows the broker is down: its socket is closed before
+        // Connection.Start, with nothing sent to it (the node's backoff after a first failure lasts 1 s)
+        try (RawAmqpClient late = RawAmqpClient.connect(proxy.port())) {
+            long t0 = System.nanoTime();
+            late.sendProtocolHeader();
+            byte[] sent = late.readAllUntilClosed(Duration.ofSeconds(2));
+            assertThat(sent).as("bytes the proxy sent a client while the broker is known to be down").isEmpty();
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("milliseconds until that socket closed")
+                    .isLessThan(500);
+        }
 
         // what clients and the health check are told: all of it checked, and reported together at the end
         SoftAssertions told = new SoftAssertions();
         for (Refusal r : refusals) {
-            assertThat(r.replyCode())
-                    .as("a Connection.Close from the proxy, not a dropped socket (%s)", r.error())
-                    .isNotEqualTo(-1);
             assertThat(r.replyCode() == AMQP.CONNECTION_FORCED || (r.replyCode() >= 500 && r.replyCode() < 600))
                     .as("320 or a 5xx reply code, was %d %s", r.replyCode(), r.replyText())
                     .isTrue();
@@ -192,6 +214,56 @@ class UpstreamUnreachableTest {
         assertThat(after.upstreamError()).as("health after recovery").isNull();
         assertThat(after.healthy()).isTrue();
         told.assertAll();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aClientArrivingWhileTheBrokerIsKnownDownSeesAConnectionFailureNotALoginFailure() throws Exception {
+        startProxyAt(Mode.REFUSE);
+        Refusal first = refusedClient("learns the broker is down");
+        assertThat(first.replyCode()).as("the client whose login found the broker down: %s", first.error())
+                .isEqualTo(AMQP.CONNECTION_FORCED);
+
+        // the Java client reports a Connection.Close after its login as a possible authentication failure, which
+        // Spring AMQP's listener container, for one, treats as fatal; a closed socket is a plain connection failure
+        Refusal next = refusedClient("arrives while the broker is known down");
+        assertThat(next.error()).as("what the next client sees")
+                .isNotInstanceOf(com.rabbitmq.client.PossibleAuthenticationFailureException.class)
+                .isNotInstanceOf(com.rabbitmq.client.AuthenticationFailureException.class);
+        assertThat(next.replyCode()).as("no AMQP reply: %s", next.error()).isEqualTo(-1);
+        assertThat(next.millis()).as("milliseconds until the next client was turned away").isLessThan(1_000);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Mode.class, names = {"REFUSE", "GARBAGE"})
+    void afterTheBackoffANodeIsProbedBeforeTheClientIsLetIn(Mode mode) throws Exception {
+        startProxyAt(mode);
+        Refusal first = refusedClient("learns the broker is down");
+        assertThat(first.replyCode()).as("the client whose login found the broker down: %s", first.error())
+                .isEqualTo(AMQP.CONNECTION_FORCED);
+        long failures = proxy.stats().upstreamConnectFailures();
+        int accepted = upstream.acceptedConnections();
+        pause(Duration.ofMillis(1_300)); // the node's first backoff (1 s) runs out
+
+        // still down: the probe finds out, and the client is let go before Connection.Start, not after its login
+        try (RawAmqpClient late = RawAmqpClient.connect(proxy.port())) {
+            late.sendProtocolHeader();
+            assertThat(late.readAllUntilClosed(Duration.ofSeconds(5)))
+                    .as("bytes sent to a client while a probe found the broker still down").isEmpty();
+        }
+        assertThat(proxy.stats().upstreamConnectFailures()).as("the failed probe is counted").isEqualTo(failures + 1);
+        if (mode != Mode.REFUSE) {
+            assertThat(upstream.acceptedConnections()).as("the probe reached the address").isEqualTo(accepted + 1);
+        }
+
+        // up again: once the backoff is over, the probe finds the broker and the client is served
+        switchTo(Mode.RELAY_TO_BROKER);
+        pause(Duration.ofMillis(2_300)); // the second backoff (2 s) runs out
+        Connection c = client().newConnection("after the probe");
+        try {
+            assertThat(c.createChannel().isOpen()).isTrue();
+        } finally {
+            c.close(5_000);
+        }
     }
 
     /** One attempt to connect through the proxy; {@code null} when refused. */

@@ -9,6 +9,11 @@ import io.amqproxy.ProxyConfig;
  */
 public interface AmqProxyProvider {
 
-    /** Binds the listener and starts the event loops; returns once clients can connect. */
+    /**
+     * Binds the listener and starts the event loops; returns once clients can connect.
+     *
+     * @param config the validated configuration
+     * @return the running proxy
+     */
     AmqProxy start(ProxyConfig config);
 }

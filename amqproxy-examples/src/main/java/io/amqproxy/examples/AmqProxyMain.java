@@ -3,6 +3,7 @@ package io.amqproxy.examples;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.AmqProxyException;
 import io.amqproxy.examples.http.HttpEndpoints;
+import io.amqproxy.examples.logging.ConsoleLog;
 import io.amqproxy.examples.settings.CliOptions;
 import io.amqproxy.examples.settings.Settings;
 import io.amqproxy.examples.settings.SettingsResolver;
@@ -27,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Exit status: 0 after a graceful stop, {@code --help} or {@code --version}; 1 when the proxy cannot start
  * (a port in use, an address that does not resolve); 2 for a usage error. Errors are one line on standard
- * error; everything else is logged through slf4j-simple, to standard error too.
+ * error; everything else is logged to standard error too, one line per event (see {@link ConsoleLog}).
  */
 public final class AmqProxyMain {
 
@@ -69,9 +70,7 @@ public final class AmqProxyMain {
     }
 
     private static int serve(Settings settings, PrintStream err) throws InterruptedException {
-        // slf4j-simple reads its level when the first logger is created, so this comes first; the system
-        // property wins over simplelogger.properties.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", settings.logLevel().simpleLoggerName());
+        ConsoleLog.configure(settings.logLevel(), settings.logFormat());
         Logger log = LoggerFactory.getLogger(AmqProxyMain.class);
         log.debug("settings: {}", settings);
 
@@ -97,17 +96,21 @@ public final class AmqProxyMain {
             return EXIT_START_FAILED;
         }
 
-        HttpEndpoints http;
-        try {
-            http = HttpEndpoints.start(settings.listenAddress(), settings.httpPort(), proxy, Version.get(),
-                    Version.hostname());
-        } catch (IOException | RuntimeException e) {
-            proxy.close();
-            err.println("amqproxy: cannot listen for HTTP on " + settings.listenAddress() + ":" + settings.httpPort()
-                    + ": " + e.getMessage());
-            return EXIT_START_FAILED;
+        HttpEndpoints http = null;
+        if (settings.httpEnabled()) {
+            try {
+                http = HttpEndpoints.start(settings.listenAddress(), settings.httpPort(), proxy, Version.get(),
+                        Version.hostname());
+            } catch (IOException | RuntimeException e) {
+                proxy.close();
+                err.println("amqproxy: cannot listen for HTTP on " + settings.listenAddress() + ":"
+                        + settings.httpPort() + ": " + e.getMessage());
+                return EXIT_START_FAILED;
+            }
+            log.info("HTTP endpoints /healthz and /metrics on {}:{}", http.address().getHostString(), http.port());
+        } else {
+            log.info("HTTP endpoints off");
         }
-        log.info("HTTP endpoints /healthz and /metrics on {}:{}", http.address().getHostString(), http.port());
 
         // Any other way the JVM is asked to stop (SIGHUP, System.exit elsewhere) gets the same graceful stop, with
         // the JVM's exit status (129 for SIGHUP); the hook holds the JVM until the main thread has finished it.
@@ -130,7 +133,9 @@ public final class AmqProxyMain {
         try {
             proxy.stop(settings.termClientCloseTimeout());
         } finally {
-            http.close();
+            if (http != null) {
+                http.close();
+            }
             stopped.countDown();
         }
         return 0;

@@ -16,16 +16,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The standalone proxy as a child process: {@link AmqProxyMain} in a new JVM with this test's classpath, the
- * environment cleared of the proxy's own variables, standard output and error collected line by line. Close it
+ * The standalone proxy as a child process: {@link AmqProxyMain} in a new JVM with this test's classpath (or a
+ * packaged launcher, see {@link #exec}), the environment cleared of the proxy's own variables, standard output and
+ * error collected line by line. Close it
  * (try-with-resources) and the process is gone, whatever the test did.
  */
 final class ProxyProcess implements AutoCloseable {
 
-    /** Every environment variable the proxy reads; removed from the child's environment unless a test sets it. */
+    /**
+     * Every environment variable the proxy reads (JOURNAL_STREAM picks the log format); removed from the child's
+     * environment unless a test sets it.
+     */
     static final List<String> PROXY_VARIABLES = List.of("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT",
-            "LOG_LEVEL", "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT",
-            "TERM_CLIENT_CLOSE_TIMEOUT", "SAFE_CHANNEL_REUSE", "UPSTREAM_CA", "UPSTREAM_TRUSTSTORE",
+            "LOG_LEVEL", "LOG_FORMAT", "JOURNAL_STREAM", "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS",
+            "MAX_UPSTREAM_LIFETIME", "MAX_CLIENTS", "EVENT_LOOPS", "TERM_TIMEOUT", "TERM_CLIENT_CLOSE_TIMEOUT",
+            "SAFE_CHANNEL_REUSE", "SEPARATE_CONSUMERS", "UPSTREAM_CA", "UPSTREAM_TRUSTSTORE",
             "UPSTREAM_TRUSTSTORE_PASSWORD", "VERIFY_UPSTREAM_HOSTNAME", "LISTEN_TLS_PORT", "TLS_CERT", "TLS_KEY",
             "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD");
 
@@ -59,8 +64,17 @@ final class ProxyProcess implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add(AmqProxyMain.class.getName());
         command.addAll(List.of(args));
+        return exec(env, command);
+    }
+
+    /**
+     * Runs another command that starts the proxy, such as a packaged launcher, the same way: on top of a cleaned
+     * environment, these variables.
+     */
+    static ProxyProcess exec(Map<String, String> env, List<String> command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
         PROXY_VARIABLES.forEach(builder.environment()::remove);
+        builder.environment().remove("JAVA_OPTS");
         builder.environment().putAll(env);
         return new ProxyProcess(builder.start());
     }

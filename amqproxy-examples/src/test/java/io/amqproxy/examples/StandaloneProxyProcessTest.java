@@ -51,7 +51,7 @@ class StandaloneProxyProcessTest {
     }
 
     /** A port nothing listens on right now (bound and released). */
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
@@ -100,7 +100,8 @@ class StandaloneProxyProcessTest {
             assertThat(refusedWith(2, Map.of(), "-p", "70000", LocalBroker.upstream()))
                     .isEqualTo("amqproxy: --port: port must be a number from 0 to 65535, was 70000");
             assertThat(refusedWith(2, Map.of("HTTP_PORT", "-3"), LocalBroker.upstream()))
-                    .isEqualTo("amqproxy: environment variable HTTP_PORT: port must be a number from 0 to 65535, was -3");
+                    .isEqualTo("amqproxy: environment variable HTTP_PORT: port must be a number from 0 to 65535, or off, "
+                            + "was -3");
         }
 
         @Test
@@ -270,7 +271,7 @@ class StandaloneProxyProcessTest {
                         }
                     }
                     assertThat(metrics.body()).containsPattern(
-                            "(?m)^amqproxy_identity_info\\{version=\"\\d+\\.\\d+\\.\\d+[^\"]*\",hostname=\"[^\"]+\"} 1$");
+                            "(?m)^amqproxy_identity_info\\{amqproxy_version=\"\\d+\\.\\d+\\.\\d+[^\"]*\",amqproxy_hostname=\"[^\"]+\"} 1$");
                 }
 
                 Poll.until("client_connections back to 0", Duration.ofSeconds(10),

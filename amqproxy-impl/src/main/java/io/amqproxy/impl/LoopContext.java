@@ -5,9 +5,12 @@ import io.amqproxy.ProxyListener;
 import io.amqproxy.impl.codec.MethodReader;
 import io.amqproxy.impl.codec.MethodView;
 import io.amqproxy.impl.codec.MethodWriter;
+import io.amqproxy.impl.fixture.Fixture;
+import io.amqproxy.impl.loop.EgressShaping;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.metrics.LoopMetrics;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,10 +37,21 @@ public final class LoopContext {
     public final MethodView clientView = new MethodView();
     /** The decode of the broker method being handled now; apart from the client's, so neither overwrites the other. */
     public final MethodView brokerView = new MethodView();
+    /** The test fixture's rules, recording and conditions, shared by all loops of the proxy. */
+    public final Fixture fixture;
+    /** The test fixture's latency and rate for what this loop writes to clients; off normally. */
+    public final EgressShaping shapingToClients = new EgressShaping();
+    /** Likewise for what this loop writes to the broker. */
+    public final EgressShaping shapingToBroker = new EgressShaping();
+
+    /** Where work that may block (name lookups) runs, off every loop; results come back with loop.execute. */
+    public final Executor blockingTasks;
 
     public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets,
-                       AtomicLong clientOutputQueued) {
+                       AtomicLong clientOutputQueued, Fixture fixture, Executor blockingTasks) {
         this.loop = loop;
+        this.blockingTasks = blockingTasks;
+        this.fixture = fixture;
         this.config = config;
         this.listener = listener;
         this.clientSockets = clientSockets;

@@ -13,6 +13,7 @@
  *   <li>{@code metrics}: per-loop counters and the guarded user listener.</li>
  *   <li>{@code policy}: the rules of the channel data path, each a small state machine with its invariant in its
  *       header, fed decoded methods and frames; no sockets.</li>
+ *   <li>{@code fixture}: the test fixture's state shared by all loops: fault rules, the traffic recording.</li>
  *   <li>{@code upstream}: connections to the broker, their handshake, channels and pool.</li>
  *   <li>{@code session}: client connections, their handshake and channels, which apply the policies in a fixed
  *       order.</li>
@@ -26,7 +27,7 @@
  * <p>The path of a publish: the loop reads the client's socket into its read buffer ({@code NioEndpoint});
  * {@code FrameDecoder} finds whole frames in place; {@code ClientSession} hands a channel's frame to its
  * {@code ClientChannel}, which decodes the method once into a {@code MethodView}; the policies judge it in order
- * (admission, consumer move, exclusive-queue guard, safe reuse); {@code PublishAssembler} stages method, header and
+ * (admission, the test fixture's fault rules, consumer move, exclusive-queue guard, safe reuse); {@code PublishAssembler} stages method, header and
  * bodies under the upstream channel number until the message is whole; the whole message is appended to the
  * {@code UpstreamConnection}'s output, which the loop writes to the broker at the end of the round.
  *

@@ -20,6 +20,7 @@ public final class CountingProxyListener implements ProxyListener {
     private final AtomicInteger clientsDisconnected = new AtomicInteger();
     private final List<String> refusals = new CopyOnWriteArrayList<>();
     private final List<String> upstreamCloseReasons = new CopyOnWriteArrayList<>();
+    private final List<String> connectedNames = new CopyOnWriteArrayList<>();
 
     @Override
     public void upstreamOpened(UpstreamInfo upstream) {
@@ -35,6 +36,12 @@ public final class CountingProxyListener implements ProxyListener {
     @Override
     public void clientConnected(ClientInfo client) {
         clientsConnected.incrementAndGet();
+        connectedNames.add(String.valueOf(client.connectionName()));
+    }
+
+    /** The {@code connection_name} of every client that connected, in order ("null" for none). */
+    public List<String> connectedNames() {
+        return connectedNames;
     }
 
     @Override

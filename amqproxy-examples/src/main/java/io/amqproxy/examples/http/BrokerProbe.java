@@ -1,5 +1,6 @@
 package io.amqproxy.examples.http;
 
+import io.amqproxy.Upstream;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyConfig;
 
@@ -24,7 +25,7 @@ final class BrokerProbe {
 
     /** {@code null} if the broker looks reachable, else why not. */
     synchronized String check(AmqProxy proxy) {
-        ProxyConfig.Upstream upstream;
+        Upstream upstream;
         try {
             if (proxy.stats().upstreamConnections() > 0) {
                 return null; // an open connection is the best proof there is
@@ -43,7 +44,7 @@ final class BrokerProbe {
         return lastError;
     }
 
-    private static String probe(ProxyConfig.Upstream upstream) {
+    private static String probe(Upstream upstream) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(upstream.host(), upstream.port()), CONNECT_TIMEOUT_MS);
             return null;

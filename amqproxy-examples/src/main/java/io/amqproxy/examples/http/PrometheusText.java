@@ -30,8 +30,9 @@ public final class PrometheusText {
     public static String format(ProxyStats s, String version, String hostname) {
         PrometheusText t = new PrometheusText();
         t.header("amqproxy_identity_info", "gauge", "The proxy's version and host name; the value is always 1.");
-        t.out.append("amqproxy_identity_info{version=\"").append(labelValue(version))
-                .append("\",hostname=\"").append(labelValue(hostname)).append("\"} 1\n");
+        // the label names of cloudamqp/amqproxy, so that its dashboards select the same series
+        t.out.append("amqproxy_identity_info{amqproxy_version=\"").append(labelValue(version))
+                .append("\",amqproxy_hostname=\"").append(labelValue(hostname)).append("\"} 1\n");
 
         t.gauge("amqproxy_client_connections", "Client connections that finished the AMQP handshake.",
                 s.clientConnections());

@@ -1,189 +1,130 @@
 package io.amqproxy.examples.settings;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The standalone proxy's command line, compatible with cloudamqp/amqproxy 3.1, parsed by picocli.
+ * The standalone proxy's command line, compatible with cloudamqp/amqproxy 3.1.
  *
- * <p>Options come as {@code -p 5673}, {@code -p5673}, {@code --port 5673} or {@code --port=5673}; the last
- * occurrence of an option wins and {@code --} ends the options. Values are kept as written: picocli checks the
- * syntax, {@link SettingsResolver} checks the values, the same way for the command line, the environment and
- * the config file.
+ * <p>Options come as {@code -p 5673}, {@code -p5673}, {@code --port 5673} or {@code --port=5673}; flags without
+ * a value may be clustered ({@code -dh}); the last occurrence of an option wins and {@code --} ends the options.
+ * Values are kept as written: the parser checks the syntax, {@link SettingsResolver} checks the values, the same
+ * way for the command line, the environment and the config file.
+ *
+ * <p>Parsed by hand rather than by a library: a command-line library's reflection over annotations took about a
+ * third of the proxy's start-up (measured: 0.3 s of 0.6 s to {@code /healthz}), which an operator's launcher pays at
+ * every start. The table of options is {@link #OPTIONS}; {@link CliUsage} renders it for {@code --help}.
  */
-@Command(name = "amqproxy",
-        customSynopsis = "java -jar amqproxy.jar [OPTIONS] [AMQP_URL]",
-        descriptionHeading = "%n",
-        description = {
-                "An AMQP 0-9-1 proxy: clients connect to it as to a broker, and it serves them from a pool of",
-                "connections it keeps open to the broker at AMQP_URL (amqp://host[:port] or amqps://host[:port];",
-                "user, password and vhost come from each client, not from the URL)."},
-        sortOptions = false,
-        usageHelpWidth = 110,
-        parameterListHeading = "%nArguments:%n",
-        optionListHeading = "%nOptions:%n",
-        footerHeading = "%n",
-        footer = {
-                "Environment variables (used when the command line does not say; an empty one counts as unset):",
-                "  AMQP_URL, LISTEN_ADDRESS, LISTEN_PORT, HTTP_PORT, LOG_LEVEL, IDLE_CONNECTION_TIMEOUT,",
-                "  MAX_UPSTREAM_CHANNELS, TERM_TIMEOUT, TERM_CLIENT_CLOSE_TIMEOUT, SAFE_CHANNEL_REUSE (true/false),",
-                "  SEPARATE_CONSUMERS (true/false),",
-                "  UPSTREAM_CA, UPSTREAM_TRUSTSTORE, UPSTREAM_TRUSTSTORE_PASSWORD, VERIFY_UPSTREAM_HOSTNAME (true/false),",
-                "  LISTEN_TLS_PORT, TLS_CERT, TLS_KEY, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD",
-                "",
-                "Config file (INI, lowest precedence: config file < environment < command line):",
-                "  [main]    upstream, log_level, idle_connection_timeout, max_upstream_channels, term_timeout,",
-                "            term_client_close_timeout, safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore,",
-                "            upstream_truststore_password, verify_upstream_hostname",
-                "  [listen]  address (or bind), port, log_level, tls_port, tls_cert, tls_key, tls_keystore,",
-                "            tls_keystore_password",
-                "File names are taken relative to the working directory. Errors never show a password.",
-                "",
-                "HTTP on the listen address and the http port: GET /healthz (200 OK, or 503 draining or the",
-                "upstream error) and GET /metrics (Prometheus text).",
-                "",
-                "SIGTERM or SIGINT: stop accepting, wait --term-client-close-timeout for clients to leave, send the",
-                "rest Connection.Close 320, wait --term-timeout for them, close the upstream connections, exit 0.",
-                "A second signal exits at once with status 1.",
-                "Exit status: 0 after a graceful stop, --help or --version; 1 if the proxy cannot start (e.g. a",
-                "port in use); 2 for a usage error (unknown option or config key, bad value, no upstream)."})
 public final class CliOptions {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "AMQP_URL",
-            description = "The broker: amqp://host[:port] or amqps://host[:port]. Required here, in AMQP_URL or in "
-                    + "the config file.")
-    String upstream;
+    /** Every option, in the order {@code --help} lists them. */
+    static final List<CliOption> OPTIONS = List.of(
+            CliOption.value("-l", "--listen", "ADDRESS", Setting.LISTEN_ADDRESS,
+                    "Address to listen on, for AMQP and HTTP (default: localhost)"),
+            CliOption.value("-p", "--port", "PORT", Setting.LISTEN_PORT,
+                    "Port to listen on; 0 picks a free one (default: 5673)"),
+            CliOption.value("-b", "--http-port", "PORT", Setting.HTTP_PORT,
+                    "Port of /healthz and /metrics; 0 picks a free one, logged at start; off for no HTTP "
+                            + "(default: 15673)"),
+            CliOption.value("-t", "--idle-connection-timeout", "SECONDS", Setting.IDLE_CONNECTION_TIMEOUT,
+                    "Close upstream connections without channels after this long (default: 5)"),
+            CliOption.value(null, "--max-upstream-channels", "N", Setting.MAX_UPSTREAM_CHANNELS,
+                    "Most channels on one upstream connection (default: the broker's channel_max, or 65535)"),
+            CliOption.value(null, "--max-upstream-lifetime", "SECONDS", Setting.MAX_UPSTREAM_LIFETIME,
+                    "After this long an upstream connection takes no new clients and closes once unused, so "
+                            + "passwords are checked by the broker again; 0 for no limit (default: 0)"),
+            CliOption.value(null, "--max-clients", "N", Setting.MAX_CLIENTS,
+                    "Most client connections at once; one more is disconnected at accept; 0 for no limit "
+                            + "(default: 0)"),
+            CliOption.value(null, "--event-loops", "N", Setting.EVENT_LOOPS,
+                    "I/O threads; each has its own upstream connections (default: 1)"),
+            CliOption.value(null, "--term-timeout", "SECONDS", Setting.TERM_TIMEOUT,
+                    "At TERM, wait this long for clients to answer the Close the proxy sent them before closing "
+                            + "their sockets; -1 means no limit (default: no limit)"),
+            CliOption.value(null, "--term-client-close-timeout", "SECONDS", Setting.TERM_CLIENT_CLOSE_TIMEOUT,
+                    "At TERM, wait this long for clients to close by themselves before sending them Close "
+                            + "(default: 0)"),
+            CliOption.flag(null, "--safe-channel-reuse", Setting.SAFE_CHANNEL_REUSE, "true",
+                    "Keep an upstream channel that only published (no confirms, not mandatory) for the next client "
+                            + "with the same credentials: connect-publish-disconnect without broker round trips; "
+                            + "such a client no longer hears of a late channel error"),
+            CliOption.flag(null, "--no-separate-consumers", Setting.SEPARATE_CONSUMERS, "false",
+                    "Let consuming channels share broker connections with publishers (by default they move to "
+                            + "connections of their own, so acks keep flowing while the broker blocks publishers)"),
+            CliOption.value(null, "--upstream-ca", "FILE", Setting.UPSTREAM_CA,
+                    "For an amqps:// upstream: trust the CA certificates of this PEM file instead of the JVM's "
+                            + "trust store"),
+            CliOption.value(null, "--upstream-truststore", "FILE", Setting.UPSTREAM_TRUSTSTORE,
+                    "For an amqps:// upstream: trust the certificates of this PKCS#12 or JKS file instead of the "
+                            + "JVM's trust store"),
+            CliOption.value(null, "--upstream-truststore-password", "PASSWORD", Setting.UPSTREAM_TRUSTSTORE_PASSWORD,
+                    "The password of --upstream-truststore (shows in ps: prefer UPSTREAM_TRUSTSTORE_PASSWORD or "
+                            + "the config file)"),
+            CliOption.flag(null, "--no-verify-upstream-hostname", Setting.VERIFY_UPSTREAM_HOSTNAME, "false",
+                    "Accept an amqps:// upstream's certificate even if it does not name the upstream host (logged "
+                            + "as a warning)"),
+            CliOption.value(null, "--tls-port", "PORT", Setting.TLS_PORT,
+                    "Also accept TLS (amqps) clients on this port of the listen address; 0 picks a free one "
+                            + "(default: no TLS listener)"),
+            CliOption.value(null, "--tls-cert", "FILE", Setting.TLS_CERT,
+                    "The TLS listener's certificate chain, PEM, the server's certificate first"),
+            CliOption.value(null, "--tls-key", "FILE", Setting.TLS_KEY,
+                    "The private key of --tls-cert, PEM, unencrypted (PKCS#8, or RSA/EC traditional)"),
+            CliOption.value(null, "--tls-keystore", "FILE", Setting.TLS_KEYSTORE,
+                    "The TLS listener's certificate and key as a PKCS#12 file, instead of --tls-cert and "
+                            + "--tls-key"),
+            CliOption.value(null, "--tls-keystore-password", "PASSWORD", Setting.TLS_KEYSTORE_PASSWORD,
+                    "The password of --tls-keystore, also the key's (shows in ps: prefer TLS_KEYSTORE_PASSWORD "
+                            + "or the config file)"),
+            CliOption.value(null, "--log-level", "LEVEL", Setting.LOG_LEVEL,
+                    "trace, debug, info, warn, error or off (default: info)"),
+            CliOption.flag("-d", "--debug", Setting.LOG_LEVEL, "debug", "Log at debug level (same as --log-level debug)"),
+            CliOption.value(null, "--log-format", "FORMAT", Setting.LOG_FORMAT,
+                    "plain (a timestamp, the level, the logger and the message), json (one JSON object per "
+                            + "line) or journal (no timestamp, a syslog priority prefix for journald) (default: "
+                            + "journal when JOURNAL_STREAM is set, as under systemd, else plain)"),
+            new CliOption("-c", "--config", "FILE", null, null, "Read settings from this INI file"),
+            new CliOption("-h", "--help", null, null, null, "Show this help and exit"),
+            new CliOption("-v", "--version", null, null, null, "Print the version and exit"));
 
-    @Option(names = {"-l", "--listen"}, paramLabel = "ADDRESS",
-            description = "Address to listen on, for AMQP and HTTP (default: localhost)")
-    String listen;
+    private static final Map<String, CliOption> BY_NAME = byName();
 
-    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
-            description = "Port to listen on; 0 picks a free one (default: 5673)")
-    String port;
+    private final Map<Setting, RawValue> given = new EnumMap<>(Setting.class);
+    private String config;
+    private boolean help;
+    private boolean version;
 
-    @Option(names = {"-b", "--http-port"}, paramLabel = "PORT",
-            description = "Port of /healthz and /metrics; 0 picks a free one, logged at start (default: 15673)")
-    String httpPort;
-
-    @Option(names = {"-t", "--idle-connection-timeout"}, paramLabel = "SECONDS",
-            description = "Close upstream connections without channels after this long (default: 5)")
-    String idleConnectionTimeout;
-
-    @Option(names = "--max-upstream-channels", paramLabel = "N",
-            description = "Most channels on one upstream connection (default: the broker's channel_max, or 65535)")
-    String maxUpstreamChannels;
-
-    @Option(names = "--term-timeout", paramLabel = "SECONDS",
-            description = "At TERM, wait this long for clients to answer the Close the proxy sent them before "
-                    + "closing their sockets; -1 means no limit (default: no limit)")
-    String termTimeout;
-
-    @Option(names = "--term-client-close-timeout", paramLabel = "SECONDS",
-            description = "At TERM, wait this long for clients to close by themselves before sending them Close "
-                    + "(default: 0)")
-    String termClientCloseTimeout;
-
-    @Option(names = "--safe-channel-reuse",
-            description = "Keep an upstream channel that only published (no confirms, not mandatory) for the next "
-                    + "client with the same credentials: connect-publish-disconnect without broker round trips; such "
-                    + "a client no longer hears of a late channel error")
-    boolean safeChannelReuse;
-
-    @Option(names = "--no-separate-consumers",
-            description = "Let consuming channels share broker connections with publishers (by default they move "
-                    + "to connections of their own, so acks keep flowing while the broker blocks publishers)")
-    boolean noSeparateConsumers;
-
-    @Option(names = "--upstream-ca", paramLabel = "FILE",
-            description = "For an amqps:// upstream: trust the CA certificates of this PEM file instead of the JVM's "
-                    + "trust store")
-    String upstreamCa;
-
-    @Option(names = "--upstream-truststore", paramLabel = "FILE",
-            description = "For an amqps:// upstream: trust the certificates of this PKCS#12 or JKS file instead of "
-                    + "the JVM's trust store")
-    String upstreamTruststore;
-
-    @Option(names = "--upstream-truststore-password", paramLabel = "PASSWORD",
-            description = "The password of --upstream-truststore (shows in ps: prefer UPSTREAM_TRUSTSTORE_PASSWORD "
-                    + "or the config file)")
-    String upstreamTruststorePassword;
-
-    @Option(names = "--no-verify-upstream-hostname",
-            description = "Accept an amqps:// upstream's certificate even if it does not name the upstream host "
-                    + "(logged as a warning)")
-    boolean noVerifyUpstreamHostname;
-
-    @Option(names = "--tls-port", paramLabel = "PORT",
-            description = "Also accept TLS (amqps) clients on this port of the listen address; 0 picks a free one "
-                    + "(default: no TLS listener)")
-    String tlsPort;
-
-    @Option(names = "--tls-cert", paramLabel = "FILE",
-            description = "The TLS listener's certificate chain, PEM, the server's certificate first")
-    String tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE",
-            description = "The private key of --tls-cert, PEM, unencrypted (PKCS#8, or RSA/EC traditional)")
-    String tlsKey;
-
-    @Option(names = "--tls-keystore", paramLabel = "FILE",
-            description = "The TLS listener's certificate and key as a PKCS#12 file, instead of --tls-cert and "
-                    + "--tls-key")
-    String tlsKeystore;
-
-    @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD",
-            description = "The password of --tls-keystore, also the key's (shows in ps: prefer "
-                    + "TLS_KEYSTORE_PASSWORD or the config file)")
-    String tlsKeystorePassword;
-
-    @Option(names = {"-d", "--debug"}, description = "Log at debug level (same as LOG_LEVEL=debug)")
-    boolean debug;
-
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Read settings from this INI file")
-    String config;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit")
-    boolean help;
-
-    @Option(names = {"-v", "--version"}, versionHelp = true, description = "Print the version and exit")
-    boolean version;
-
-    CliOptions() {
+    private CliOptions() {
     }
 
     /**
      * Parses the arguments. {@code -h} or {@code -v} seen before a syntax error still wins, as it does in
      * cloudamqp/amqproxy, where they act as soon as they are read.
      *
-     * @throws UsageException with picocli's one-line message for an unknown option, a missing value or an extra
+     * @throws UsageException with a one-line message for an unknown option, a missing value or an extra
      *                        argument
      */
     public static CliOptions parse(String... args) throws UsageException {
         CliOptions options = new CliOptions();
         try {
-            commandLine(options).parseArgs(args);
-        } catch (CommandLine.ParameterException e) {
+            options.read(args);
+        } catch (UsageException e) {
             if (options.help || options.version) {
                 return options;
             }
-            throw new UsageException(oneLine(e));
+            throw e;
         }
         return options;
     }
 
     /** The help text of {@code --help}. */
     public static String usage() {
-        return commandLine(new CliOptions()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        return CliUsage.render(OPTIONS);
     }
 
     /** Whether {@code -h} or {@code --help} was given. */
@@ -203,61 +144,113 @@ public final class CliOptions {
 
     /** The settings the command line gives, each with the option that gave it as its origin. */
     Map<Setting, RawValue> given() {
-        Map<Setting, RawValue> given = new EnumMap<>(Setting.class);
-        put(given, Setting.UPSTREAM, upstream, "AMQP_URL argument");
-        put(given, Setting.LISTEN_ADDRESS, listen, "--listen");
-        put(given, Setting.LISTEN_PORT, port, "--port");
-        put(given, Setting.HTTP_PORT, httpPort, "--http-port");
-        put(given, Setting.IDLE_CONNECTION_TIMEOUT, idleConnectionTimeout, "--idle-connection-timeout");
-        put(given, Setting.MAX_UPSTREAM_CHANNELS, maxUpstreamChannels, "--max-upstream-channels");
-        put(given, Setting.TERM_TIMEOUT, termTimeout, "--term-timeout");
-        put(given, Setting.TERM_CLIENT_CLOSE_TIMEOUT, termClientCloseTimeout, "--term-client-close-timeout");
-        if (debug) {
-            put(given, Setting.LOG_LEVEL, "debug", "--debug");
-        }
-        if (safeChannelReuse) {
-            put(given, Setting.SAFE_CHANNEL_REUSE, "true", "--safe-channel-reuse");
-        }
-        if (noSeparateConsumers) {
-            put(given, Setting.SEPARATE_CONSUMERS, "false", "--no-separate-consumers");
-        }
-        put(given, Setting.UPSTREAM_CA, upstreamCa, "--upstream-ca");
-        put(given, Setting.UPSTREAM_TRUSTSTORE, upstreamTruststore, "--upstream-truststore");
-        put(given, Setting.UPSTREAM_TRUSTSTORE_PASSWORD, upstreamTruststorePassword, "--upstream-truststore-password");
-        if (noVerifyUpstreamHostname) {
-            put(given, Setting.VERIFY_UPSTREAM_HOSTNAME, "false", "--no-verify-upstream-hostname");
-        }
-        put(given, Setting.TLS_PORT, tlsPort, "--tls-port");
-        put(given, Setting.TLS_CERT, tlsCert, "--tls-cert");
-        put(given, Setting.TLS_KEY, tlsKey, "--tls-key");
-        put(given, Setting.TLS_KEYSTORE, tlsKeystore, "--tls-keystore");
-        put(given, Setting.TLS_KEYSTORE_PASSWORD, tlsKeystorePassword, "--tls-keystore-password");
-        return given;
+        return new EnumMap<>(given);
     }
 
-    private static void put(Map<Setting, RawValue> given, Setting setting, String value, String origin) {
-        if (value != null) {
-            given.put(setting, new RawValue(value, origin));
-        }
-    }
-
-    private static CommandLine commandLine(CliOptions options) {
-        return new CommandLine(options)
-                // cloudamqp/amqproxy (Crystal's OptionParser) lets a later occurrence override an earlier one
-                .setOverwrittenOptionsAllowed(true)
-                .setAbbreviatedOptionsAllowed(false);
-    }
-
-    private static String oneLine(CommandLine.ParameterException e) {
-        // picocli quotes the offending argument, which may be a second URL with a password in it
-        String message = e.getMessage().replaceAll("\\s*\\R\\s*", " ").strip()
-                .replaceAll("://[^/@\\s']*@", "://***@");
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
-            List<String> suggestions = unmatched.getSuggestions();
-            if (!suggestions.isEmpty()) {
-                message += " (did you mean " + String.join(" or ", suggestions) + "?)";
+    private void read(String[] args) throws UsageException {
+        boolean optionsEnded = false;
+        int positional = 0;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (optionsEnded || !arg.startsWith("-") || arg.equals("-")) {
+                positional(arg, positional++);
+            } else if (arg.equals("--")) {
+                optionsEnded = true;
+            } else if (arg.startsWith("--")) {
+                int eq = arg.indexOf('=');
+                CliOption option = known(eq < 0 ? arg : arg.substring(0, eq), arg);
+                if (eq >= 0) {
+                    if (!option.takesValue()) {
+                        throw new UsageException("Option '" + option.longName() + "' takes no value, was given '"
+                                + redacted(arg.substring(eq + 1)) + "'; see --help");
+                    }
+                    apply(option, arg.substring(eq + 1));
+                } else {
+                    i = applyWithNextValue(option, args, i);
+                }
+            } else {
+                i = shortOptions(args, i);
             }
         }
-        return message + "; see --help";
+    }
+
+    /** {@code -p 5673}, {@code -p5673}, and flags clustered as {@code -dh}. */
+    private int shortOptions(String[] args, int i) throws UsageException {
+        String arg = args[i];
+        for (int at = 1; at < arg.length(); at++) {
+            CliOption option = known("-" + arg.charAt(at), arg);
+            if (!option.takesValue()) {
+                apply(option, null);
+            } else if (at + 1 < arg.length()) {
+                apply(option, arg.substring(at + 1));
+                return i;
+            } else {
+                return applyWithNextValue(option, args, i);
+            }
+        }
+        return i;
+    }
+
+    /** The value is the next argument, whatever it looks like, so that {@code --term-timeout -1} works. */
+    private int applyWithNextValue(CliOption option, String[] args, int i) throws UsageException {
+        if (!option.takesValue()) {
+            apply(option, null);
+            return i;
+        }
+        if (i + 1 >= args.length) {
+            throw new UsageException("Missing required parameter for option '" + option.longName() + "' ("
+                    + option.paramLabel() + "); see --help");
+        }
+        apply(option, args[i + 1]);
+        return i + 1;
+    }
+
+    private void apply(CliOption option, String value) {
+        switch (option.longName()) {
+            case "--config" -> config = value;
+            case "--help" -> help = true;
+            case "--version" -> version = true;
+            default -> given.put(option.setting(),
+                    new RawValue(option.takesValue() ? value : option.fixedValue(), option.longName()));
+        }
+    }
+
+    private void positional(String arg, int index) throws UsageException {
+        if (index > 0) {
+            throw new UsageException("Unexpected argument '" + redacted(arg) + "': only one AMQP_URL is taken; "
+                    + "see --help");
+        }
+        given.put(Setting.UPSTREAM, new RawValue(arg, "AMQP_URL argument"));
+    }
+
+    private static CliOption known(String name, String arg) throws UsageException {
+        CliOption option = BY_NAME.get(name);
+        if (option == null) {
+            List<String> near = CliUsage.nearMisses(name, BY_NAME.keySet());
+            throw new UsageException("Unknown option: '" + redacted(arg) + "'"
+                    + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)") + "; see --help");
+        }
+        return option;
+    }
+
+    /** A mistyped argument may be a second URL with a password in it. */
+    private static String redacted(String arg) {
+        return arg.replaceAll("://[^/@\\s']*@", "://***@");
+    }
+
+    private static Map<String, CliOption> byName() {
+        Map<String, CliOption> byName = new LinkedHashMap<>();
+        List<String> clashes = new ArrayList<>();
+        for (CliOption o : OPTIONS) {
+            for (String name : new String[] {o.shortName(), o.longName()}) {
+                if (name != null && byName.put(name, o) != null) {
+                    clashes.add(name);
+                }
+            }
+        }
+        if (!clashes.isEmpty()) {
+            throw new IllegalStateException("options named twice: " + clashes);
+        }
+        return byName;
     }
 }

@@ -28,8 +28,8 @@ public enum LogLevel {
         };
     }
 
-    /** The name slf4j-simple's {@code org.slf4j.simpleLogger.defaultLogLevel} takes. */
-    public String simpleLoggerName() {
+    /** The name as configured: {@code trace}, {@code debug}, {@code info}, {@code warn}, {@code error}, {@code off}. */
+    public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }
 }

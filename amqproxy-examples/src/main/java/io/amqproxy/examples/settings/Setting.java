@@ -5,21 +5,28 @@ import java.util.List;
 /**
  * The standalone proxy's settings, each with the environment variable and the config file keys that can give
  * it (the command line option is declared on {@link CliOptions}). Names are those of cloudamqp/amqproxy 3.1,
- * except for the TLS settings and safe channel reuse, which it does not have.
+ * except for the settings it does not have (TLS, channel reuse, consumers, log format, limits, event loops).
  *
- * <p>To add a setting: a constant here (its config keys become valid in the file at once), an option field on
- * {@link CliOptions} mapped in {@link CliOptions#given()}, a component of {@link Settings} and the line in
- * {@link SettingsResolver} that checks and converts it, and its mapping in {@link Settings#proxyBuilder()}.
+ * <p>To add a setting: a constant here (its config keys become valid in the file at once), its option in the
+ * table of {@link CliOptions}, a component of {@link Settings} and the line in {@link SettingsResolver} that checks
+ * and converts it, and its mapping in {@link Settings#proxyBuilder()}; then the lists of {@link CliUsage},
+ * extras/amqproxy.ini and the README.
  */
 enum Setting {
 
     UPSTREAM("AMQP_URL", "main.upstream"),
     LISTEN_ADDRESS("LISTEN_ADDRESS", "listen.address", "listen.bind"),
     LISTEN_PORT("LISTEN_PORT", "listen.port"),
-    HTTP_PORT("HTTP_PORT"),
+    // cloudamqp/amqproxy has no config key for it; [listen] is where the AMQP port is set
+    HTTP_PORT("HTTP_PORT", "listen.http_port"),
     LOG_LEVEL("LOG_LEVEL", "main.log_level", "listen.log_level"),
+    LOG_FORMAT("LOG_FORMAT", "main.log_format"),
     IDLE_CONNECTION_TIMEOUT("IDLE_CONNECTION_TIMEOUT", "main.idle_connection_timeout"),
     MAX_UPSTREAM_CHANNELS("MAX_UPSTREAM_CHANNELS", "main.max_upstream_channels"),
+    // What the builder offers and cloudamqp/amqproxy users asked for (its issues 11, 187 and 204)
+    MAX_UPSTREAM_LIFETIME("MAX_UPSTREAM_LIFETIME", "main.max_upstream_lifetime"),
+    MAX_CLIENTS("MAX_CLIENTS", "main.max_clients"),
+    EVENT_LOOPS("EVENT_LOOPS", "main.event_loops"),
     TERM_TIMEOUT("TERM_TIMEOUT", "main.term_timeout"),
     TERM_CLIENT_CLOSE_TIMEOUT("TERM_CLIENT_CLOSE_TIMEOUT", "main.term_client_close_timeout"),
     SAFE_CHANNEL_REUSE("SAFE_CHANNEL_REUSE", "main.safe_channel_reuse"),

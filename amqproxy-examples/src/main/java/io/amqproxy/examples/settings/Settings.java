@@ -1,7 +1,9 @@
 package io.amqproxy.examples.settings;
 
+import io.amqproxy.Upstream;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyConfig;
+import io.amqproxy.examples.logging.LogFormat;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -14,8 +16,10 @@ import java.util.Objects;
  *                               are ignored (never logged, see {@link #toString()})
  * @param listenAddress          the address the proxy and its HTTP endpoints listen on
  * @param listenPort             the AMQP port; 0 picks a free one
- * @param httpPort               the port of /healthz and /metrics; 0 picks a free one
+ * @param httpPort               the port of /healthz and /metrics; 0 picks a free one; {@link #HTTP_OFF} for no
+ *                               HTTP endpoints
  * @param logLevel               how much to log
+ * @param logFormat              how log lines look
  * @param idleConnectionTimeout  how long an upstream connection without channels stays open
  * @param maxUpstreamChannels    the most channels on one upstream connection (the broker's channel_max lowers it)
  * @param termTimeout            at SIGTERM, how long to wait for clients' CloseOk after sending them Close 320;
@@ -28,11 +32,13 @@ import java.util.Objects;
  *                               {@link ProxyConfig.Builder#safeChannelReuse(boolean)}
  * @param separateConsumers      whether consuming channels get broker connections of their own, see
  *                               {@link ProxyConfig.Builder#separateConsumers(boolean)}
+ * @param capacity               client limit, upstream lifetime and event loops
  */
 public record Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
-                       Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
-                       Duration termClientCloseTimeout, UpstreamTrust upstreamTrust, TlsListenerSettings tlsListener,
-                       boolean safeChannelReuse, boolean separateConsumers) {
+                       LogFormat logFormat, Duration idleConnectionTimeout, int maxUpstreamChannels,
+                       Duration termTimeout, Duration termClientCloseTimeout, UpstreamTrust upstreamTrust,
+                       TlsListenerSettings tlsListener, boolean safeChannelReuse, boolean separateConsumers,
+                       Capacity capacity) {
 
     /**
      * "No limit" for {@link #termTimeout}: ten years, long enough to mean forever and short enough that adding it
@@ -44,6 +50,8 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
     public static final String DEFAULT_LISTEN_ADDRESS = "localhost";
     public static final int DEFAULT_LISTEN_PORT = 5673;
     public static final int DEFAULT_HTTP_PORT = 15673;
+    /** {@link #httpPort} when the HTTP endpoints are off ({@code --http-port off}). */
+    public static final int HTTP_OFF = -1;
     public static final LogLevel DEFAULT_LOG_LEVEL = LogLevel.INFO;
     public static final Duration DEFAULT_IDLE_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     /** The broker's channel_max decides unless it is higher, which RabbitMQ's never is. */
@@ -56,18 +64,55 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(logFormat, "logFormat");
         Objects.requireNonNull(idleConnectionTimeout, "idleConnectionTimeout");
         Objects.requireNonNull(termTimeout, "termTimeout");
         Objects.requireNonNull(termClientCloseTimeout, "termClientCloseTimeout");
         Objects.requireNonNull(upstreamTrust, "upstreamTrust");
+        Objects.requireNonNull(capacity, "capacity");
     }
 
-    /** Settings with the default upstream trust, no TLS listener, no channel reuse, consumers kept apart. */
+    /**
+     * Settings with plain log lines, the default upstream trust, no TLS listener, no channel reuse, consumers kept
+     * apart and the default {@link Capacity}.
+     */
     public Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                     Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
                     Duration termClientCloseTimeout) {
-        this(upstream, listenAddress, listenPort, httpPort, logLevel, idleConnectionTimeout, maxUpstreamChannels,
-                termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false, true);
+        this(upstream, listenAddress, listenPort, httpPort, logLevel, LogFormat.PLAIN, idleConnectionTimeout,
+                maxUpstreamChannels, termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false, true,
+                Capacity.DEFAULT);
+    }
+
+    /**
+     * What the proxy may take on: settings cloudamqp/amqproxy does not have, which its users asked for.
+     *
+     * @param maxClients          client connections at most; 0 for no limit
+     * @param maxUpstreamLifetime how long an upstream connection takes new clients; zero for no limit
+     * @param eventLoops          I/O threads, at least 1
+     */
+    public record Capacity(int maxClients, Duration maxUpstreamLifetime, int eventLoops) {
+
+        /** No client limit, no upstream lifetime, one event loop: the builder's defaults. */
+        public static final Capacity DEFAULT = new Capacity(0, Duration.ZERO, 1);
+
+        /** Checks that the lifetime is present. */
+        public Capacity {
+            Objects.requireNonNull(maxUpstreamLifetime, "maxUpstreamLifetime");
+        }
+
+        @Override
+        public String toString() {
+            return "max clients " + (maxClients == 0 ? "no limit" : maxClients)
+                    + ", max upstream lifetime "
+                    + (maxUpstreamLifetime.isZero() ? "no limit" : describe(maxUpstreamLifetime))
+                    + ", event loops " + eventLoops;
+        }
+    }
+
+    /** Whether the HTTP endpoints are on. */
+    public boolean httpEnabled() {
+        return httpPort != HTTP_OFF;
     }
 
     /** A proxy builder with these settings; the SIGTERM waits map to {@code stop(termClientCloseTimeout)}. */
@@ -80,7 +125,10 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 .shutdownTimeout(termTimeout)
                 .verifyUpstreamHostname(upstreamTrust.verifyHostname())
                 .safeChannelReuse(safeChannelReuse)
-                .separateConsumers(separateConsumers);
+                .separateConsumers(separateConsumers)
+                .maxClients(capacity.maxClients())
+                .maxUpstreamLifetime(capacity.maxUpstreamLifetime())
+                .eventLoops(capacity.eventLoops());
         if (upstreamTrust.context() != null) {
             builder.upstreamSslContext(upstreamTrust.context());
         }
@@ -92,7 +140,7 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
 
     /** The upstream without user, password or vhost: {@code amqp://host:port}. */
     public String upstreamForDisplay() {
-        return ProxyConfig.Upstream.parse(upstream).toString();
+        return Upstream.parse(upstream).toString();
     }
 
     /** A duration as the operator wrote it: whole seconds, or "no limit". */
@@ -105,15 +153,17 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
     public String toString() {
         return "upstream " + upstreamForDisplay()
                 + ", listen " + listenAddress + ":" + listenPort
-                + ", http port " + httpPort
-                + ", log level " + logLevel.simpleLoggerName()
+                + ", http port " + (httpEnabled() ? String.valueOf(httpPort) : "off")
+                + ", log level " + logLevel.configName()
+                + ", log format " + logFormat.configName()
                 + ", idle connection timeout " + describe(idleConnectionTimeout)
                 + ", max upstream channels " + maxUpstreamChannels
                 + ", term timeout " + describe(termTimeout)
                 + ", term client close timeout " + describe(termClientCloseTimeout)
-                + (ProxyConfig.Upstream.parse(upstream).tls() ? ", upstream " + upstreamTrust : "")
+                + (Upstream.parse(upstream).tls() ? ", upstream " + upstreamTrust : "")
                 + ", TLS listener " + (tlsListener == null ? "none" : tlsListener)
                 + ", safe channel reuse " + (safeChannelReuse ? "on" : "off")
-                + ", consumers on their own connections " + (separateConsumers ? "yes" : "no");
+                + ", consumers on their own connections " + (separateConsumers ? "yes" : "no")
+                + ", " + capacity;
     }
 }

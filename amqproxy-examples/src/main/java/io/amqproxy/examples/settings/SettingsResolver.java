@@ -1,6 +1,8 @@
 package io.amqproxy.examples.settings;
 
+import io.amqproxy.Upstream;
 import io.amqproxy.ProxyConfig;
+import io.amqproxy.examples.logging.LogFormat;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -13,6 +15,9 @@ import java.util.Objects;
  * {@code --port} is given. Every error names where the bad value came from.
  */
 public final class SettingsResolver {
+
+    /** More I/O threads than this would only contend for the cores; a typo (1000 for 10) should not start. */
+    static final int MAX_EVENT_LOOPS = 256;
 
     private SettingsResolver() {
     }
@@ -49,27 +54,33 @@ public final class SettingsResolver {
             }
         }
         merged.putAll(fromCommandLine);
-        return check(merged);
+        return check(merged, LogFormat.byDefault(env));
     }
 
-    private static Settings check(Map<Setting, RawValue> v) throws UsageException {
+    private static Settings check(Map<Setting, RawValue> v, LogFormat environmentFormat) throws UsageException {
         String upstream = upstream(v.get(Setting.UPSTREAM));
         int listenPort = port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT);
-        int httpPort = port(v.get(Setting.HTTP_PORT), Settings.DEFAULT_HTTP_PORT);
+        int httpPort = httpPort(v.get(Setting.HTTP_PORT));
         return new Settings(
                 upstream,
                 address(v.get(Setting.LISTEN_ADDRESS)),
                 listenPort,
                 httpPort,
                 logLevel(v.get(Setting.LOG_LEVEL)),
+                logFormat(v.get(Setting.LOG_FORMAT), environmentFormat),
                 seconds(v.get(Setting.IDLE_CONNECTION_TIMEOUT), Settings.DEFAULT_IDLE_CONNECTION_TIMEOUT, false),
                 channels(v.get(Setting.MAX_UPSTREAM_CHANNELS)),
                 seconds(v.get(Setting.TERM_TIMEOUT), Settings.DEFAULT_TERM_TIMEOUT, true),
                 seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false),
-                TlsSettingsResolver.upstreamTrust(v, ProxyConfig.Upstream.parse(upstream).tls()),
+                TlsSettingsResolver.upstreamTrust(v, Upstream.parse(upstream).tls()),
                 TlsSettingsResolver.tlsListener(v, listenPort, httpPort),
                 bool(v.get(Setting.SAFE_CHANNEL_REUSE), false),
-                bool(v.get(Setting.SEPARATE_CONSUMERS), true));
+                bool(v.get(Setting.SEPARATE_CONSUMERS), true),
+                new Settings.Capacity(
+                        count(v.get(Setting.MAX_CLIENTS), 0, Integer.MAX_VALUE, Settings.Capacity.DEFAULT.maxClients()),
+                        seconds(v.get(Setting.MAX_UPSTREAM_LIFETIME), Settings.Capacity.DEFAULT.maxUpstreamLifetime(),
+                                false),
+                        count(v.get(Setting.EVENT_LOOPS), 1, MAX_EVENT_LOOPS, Settings.Capacity.DEFAULT.eventLoops())));
     }
 
     /** {@code true}, {@code false}, or their usual synonyms yes/no, on/off, 1/0, in any case. */
@@ -92,7 +103,7 @@ public final class SettingsResolver {
         }
         String url = raw.text().strip();
         try {
-            ProxyConfig.Upstream.parse(url);
+            Upstream.parse(url);
         } catch (IllegalArgumentException e) {
             // The api's message names the scheme or the part that is wrong, never user info from the URL.
             throw new UsageException(raw.origin() + ": " + e.getMessage());
@@ -119,6 +130,46 @@ public final class SettingsResolver {
             throw new UsageException(raw.origin() + ": port must be a number from 0 to 65535, was " + port);
         }
         return (int) port;
+    }
+
+    /** A port, or {@code off} for no HTTP endpoints. */
+    private static int httpPort(RawValue raw) throws UsageException {
+        if (raw == null) {
+            return Settings.DEFAULT_HTTP_PORT;
+        }
+        if (raw.text().strip().equalsIgnoreCase("off")) {
+            return Settings.HTTP_OFF;
+        }
+        String expected = "port must be a number from 0 to 65535, or off";
+        long port = integer(raw, expected);
+        if (port < 0 || port > 65535) {
+            throw new UsageException(raw.origin() + ": " + expected + ", was " + port);
+        }
+        return (int) port;
+    }
+
+    /** A whole number from {@code min} to {@code max}. */
+    private static int count(RawValue raw, int min, int max, int byDefault) throws UsageException {
+        if (raw == null) {
+            return byDefault;
+        }
+        String expected = "expected a whole number from " + min + " to " + max;
+        long n = integer(raw, expected);
+        if (n < min || n > max) {
+            throw new UsageException(raw.origin() + ": " + expected + ", was " + n);
+        }
+        return (int) n;
+    }
+
+    private static LogFormat logFormat(RawValue raw, LogFormat byDefault) throws UsageException {
+        if (raw == null) {
+            return byDefault;
+        }
+        try {
+            return LogFormat.parse(raw.text());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(raw.origin() + ": " + e.getMessage());
+        }
     }
 
     private static int channels(RawValue raw) throws UsageException {

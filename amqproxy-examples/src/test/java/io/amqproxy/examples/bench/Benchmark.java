@@ -2,6 +2,9 @@ package io.amqproxy.examples.bench;
 
 import com.rabbitmq.client.Connection;
 import io.amqproxy.AmqProxy;
+import io.amqproxy.examples.logging.ConsoleLog;
+import io.amqproxy.examples.logging.LogFormat;
+import io.amqproxy.examples.settings.LogLevel;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -100,17 +103,14 @@ import java.util.stream.Collectors;
  */
 public final class Benchmark {
 
-    private static final String QUIET_NIO_LOG = "org.slf4j.simpleLogger.log.com.rabbitmq.client.impl.nio";
-
     private Benchmark() {
     }
 
     /** Runs the benchmark; see the class comment, or {@code --help}, for the options. */
     public static void main(String[] args) throws Exception {
-        // The client's NIO mode logs a stack trace when the peer closed the socket first, a harmless race.
-        if (System.getProperty(QUIET_NIO_LOG) == null) {
-            System.setProperty(QUIET_NIO_LOG, "error");
-        }
+        // The client's NIO mode logs a stack trace (a warning) when the peer closed the socket first, a harmless
+        // race; the standalone proxy's log backend, which this classpath has, knows no per-logger levels.
+        ConsoleLog.configure(LogLevel.ERROR, LogFormat.PLAIN);
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);

@@ -29,7 +29,7 @@ class PrometheusTextTest {
         String expected = """
                 # HELP amqproxy_identity_info The proxy's version and host name; the value is always 1.
                 # TYPE amqproxy_identity_info gauge
-                amqproxy_identity_info{version="1.2.3",hostname="proxy-7d9f"} 1
+                amqproxy_identity_info{amqproxy_version="1.2.3",amqproxy_hostname="proxy-7d9f"} 1
                 # HELP amqproxy_client_connections Client connections that finished the AMQP handshake.
                 # TYPE amqproxy_client_connections gauge
                 amqproxy_client_connections 3
@@ -123,6 +123,6 @@ class PrometheusTextTest {
     @Test
     void labelValuesAreEscaped() {
         assertThat(PrometheusText.format(STATS, "1.0 \"beta\"", "a\\b\nc"))
-                .contains("amqproxy_identity_info{version=\"1.0 \\\"beta\\\"\",hostname=\"a\\\\b\\nc\"} 1\n");
+                .contains("amqproxy_identity_info{amqproxy_version=\"1.0 \\\"beta\\\"\",amqproxy_hostname=\"a\\\\b\\nc\"} 1\n");
     }
 }

@@ -10,7 +10,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The command line's syntax, as picocli parses it; values are checked by the resolver (see its test). */
+/** The command line's syntax; values are checked by the resolver (see its test). */
 class CliOptionsTest {
 
     private static final String URL = "amqp://broker.example.com:5672";
@@ -147,11 +147,77 @@ class CliOptionsTest {
         assertThat(CliOptions.usage())
                 .contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL]")
                 .contains("-l, --listen", "-p, --port", "-b, --http-port", "-t, --idle-connection-timeout",
-                        "--max-upstream-channels", "--term-timeout", "--term-client-close-timeout", "-d, --debug",
+                        "--max-upstream-channels", "--max-upstream-lifetime", "--max-clients", "--event-loops",
+                        "--term-timeout", "--term-client-close-timeout", "--log-level", "--log-format", "-d, --debug",
                         "-c, --config", "-h, --help", "-v, --version")
-                .contains("AMQP_URL", "LISTEN_ADDRESS", "LISTEN_PORT", "HTTP_PORT", "LOG_LEVEL",
-                        "IDLE_CONNECTION_TIMEOUT", "MAX_UPSTREAM_CHANNELS", "TERM_TIMEOUT", "TERM_CLIENT_CLOSE_TIMEOUT")
                 .contains("[main]", "[listen]", "/healthz", "/metrics");
+        for (Setting s : Setting.values()) {
+            assertThat(CliOptions.usage()).as("environment variable of " + s).contains(s.environmentVariable);
+            for (String key : s.configKeys) {
+                assertThat(CliOptions.usage()).as("config key " + key).contains(key.substring(key.indexOf('.') + 1));
+            }
+        }
+    }
+
+    @Test
+    void operatorOptions() throws UsageException {
+        Map<Setting, RawValue> g = given("--max-clients", "100", "--max-upstream-lifetime=3600", "--event-loops", "2",
+                "--log-level", "warn", "--log-format=json", "-b", "off", URL);
+
+        assertThat(g.get(Setting.MAX_CLIENTS)).isEqualTo(new RawValue("100", "--max-clients"));
+        assertThat(g.get(Setting.MAX_UPSTREAM_LIFETIME)).isEqualTo(new RawValue("3600", "--max-upstream-lifetime"));
+        assertThat(g.get(Setting.EVENT_LOOPS)).isEqualTo(new RawValue("2", "--event-loops"));
+        assertThat(g.get(Setting.LOG_LEVEL)).isEqualTo(new RawValue("warn", "--log-level"));
+        assertThat(g.get(Setting.LOG_FORMAT)).isEqualTo(new RawValue("json", "--log-format"));
+        assertThat(g.get(Setting.HTTP_PORT)).isEqualTo(new RawValue("off", "--http-port"));
+    }
+
+    @Test
+    void debugAndLogLevelAreOneSettingAndTheLaterWins() throws UsageException {
+        assertThat(given("-d", "--log-level", "error").get(Setting.LOG_LEVEL))
+                .isEqualTo(new RawValue("error", "--log-level"));
+        assertThat(given("--log-level", "error", "-d").get(Setting.LOG_LEVEL))
+                .isEqualTo(new RawValue("debug", "--debug"));
+    }
+
+    @Test
+    void flagsMayBeClusteredAndAShortOptionsValueFollowsThem() throws UsageException {
+        CliOptions options = CliOptions.parse("-dp5674", URL);
+
+        assertThat(options.given().get(Setting.LOG_LEVEL).text()).isEqualTo("debug");
+        assertThat(options.given().get(Setting.LISTEN_PORT).text()).isEqualTo("5674");
+        assertThat(CliOptions.parse("-dh").helpRequested()).isTrue();
+    }
+
+    @Test
+    void aValueThatLooksLikeAnOptionIsStillTheValue() throws UsageException {
+        assertThat(given("--term-timeout", "-1", URL).get(Setting.TERM_TIMEOUT).text()).isEqualTo("-1");
+        assertThat(given("-l", "-p", URL).get(Setting.LISTEN_ADDRESS).text()).isEqualTo("-p");
+    }
+
+    @Test
+    void everyOptionIsInTheHelpOnce() {
+        String usage = CliOptions.usage();
+        for (CliOption o : CliOptions.OPTIONS) {
+            assertThat(usage.lines().filter(l -> l.startsWith("  " + o.synopsis() + " ") || l.equals("  " + o.synopsis())))
+                    .as(o.longName()).hasSize(1);
+        }
+        assertThat(usage.lines()).allMatch(l -> l.length() <= 110, "lines of at most 110 characters");
+    }
+
+    @Test
+    void theLauncherNamesItselfInTheSynopsis() {
+        String before = System.getProperty(CliUsage.COMMAND_PROPERTY);
+        System.setProperty(CliUsage.COMMAND_PROPERTY, "amqproxy");
+        try {
+            assertThat(CliOptions.usage()).startsWith("Usage: amqproxy [OPTIONS] [AMQP_URL]\n");
+        } finally {
+            if (before == null) {
+                System.clearProperty(CliUsage.COMMAND_PROPERTY);
+            } else {
+                System.setProperty(CliUsage.COMMAND_PROPERTY, before);
+            }
+        }
     }
 
     @Test

@@ -95,8 +95,8 @@ class ConfigFileTest {
     void unknownKeyNamesLineSectionAndKnownKeys() {
         assertThatThrownBy(() -> parse("[listen]", "address = x", "prot = 5673"))
                 .isInstanceOf(UsageException.class)
-                .hasMessage("amqproxy.ini:3: unknown key 'prot' in [listen]; known keys: address, bind, port, log_level, "
-                        + "tls_port, tls_cert, tls_key, tls_keystore, tls_keystore_password");
+                .hasMessage("amqproxy.ini:3: unknown key 'prot' in [listen]; known keys: address, bind, port, http_port, "
+                        + "log_level, tls_port, tls_cert, tls_key, tls_keystore, tls_keystore_password");
     }
 
     @Test

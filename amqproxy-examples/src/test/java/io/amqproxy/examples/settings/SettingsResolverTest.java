@@ -1,6 +1,8 @@
 package io.amqproxy.examples.settings;
 
+import io.amqproxy.Upstream;
 import io.amqproxy.ProxyConfig;
+import io.amqproxy.examples.logging.LogFormat;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,7 +176,8 @@ class SettingsResolverTest {
 
             assertThat(failure("-c", file, "-p", "1", URL).getMessage())
                     .isEqualTo(file + ":2: unknown key 'upstreams' in [main]; known keys: upstream, log_level, "
-                            + "idle_connection_timeout, max_upstream_channels, term_timeout, term_client_close_timeout, "
+                            + "log_format, idle_connection_timeout, max_upstream_channels, max_upstream_lifetime, "
+                            + "max_clients, event_loops, term_timeout, term_client_close_timeout, "
                             + "safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore, "
                             + "upstream_truststore_password, "
                             + "verify_upstream_hostname");
@@ -299,6 +302,94 @@ class SettingsResolverTest {
     }
 
     @Nested
+    class OperatorSettings {
+
+        @TempDir
+        Path dir;
+
+        @Test
+        void httpOffFromEachSource() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[listen]", "http_port = OFF"));
+
+            assertThat(resolve("-b", "off", URL).httpEnabled()).isFalse();
+            assertThat(resolve(Map.of("HTTP_PORT", "off"), URL).httpPort()).isEqualTo(Settings.HTTP_OFF);
+            assertThat(resolve("-c", file.toString(), URL).httpEnabled()).isFalse();
+            assertThat(resolve(URL).httpEnabled()).isTrue();
+        }
+
+        @Test
+        void httpPortFromTheConfigFile() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[listen]", "http_port = 15999"));
+
+            assertThat(resolve("-c", file.toString(), URL).httpPort()).isEqualTo(15999);
+            assertThat(resolve(Map.of("HTTP_PORT", "16000"), "-c", file.toString(), URL).httpPort()).isEqualTo(16000);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"of", "-1", "65536", "on"})
+        void httpPortIsAPortOrOff(String value) {
+            assertThat(failure("-b", value, URL).getMessage())
+                    .startsWith("--http-port: port must be a number from 0 to 65535, or off, was ");
+        }
+
+        @Test
+        void capacityFromEachSource() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("max_clients = 10", "max_upstream_lifetime = 600", "event_loops = 3"));
+
+            assertThat(resolve("--max-clients", "7", "--max-upstream-lifetime", "60", "--event-loops", "2", URL)
+                    .capacity()).isEqualTo(new Settings.Capacity(7, Duration.ofSeconds(60), 2));
+            assertThat(resolve(Map.of("MAX_CLIENTS", "8", "MAX_UPSTREAM_LIFETIME", "90", "EVENT_LOOPS", "4"), URL)
+                    .capacity()).isEqualTo(new Settings.Capacity(8, Duration.ofSeconds(90), 4));
+            assertThat(resolve("-c", file.toString(), URL).capacity())
+                    .isEqualTo(new Settings.Capacity(10, Duration.ofSeconds(600), 3));
+            assertThat(resolve(URL).capacity()).isEqualTo(Settings.Capacity.DEFAULT);
+        }
+
+        @Test
+        void capacityValuesAreChecked() {
+            assertThat(failure("--max-clients", "-1", URL).getMessage())
+                    .isEqualTo("--max-clients: expected a whole number from 0 to 2147483647, was -1");
+            assertThat(failure("--event-loops", "0", URL).getMessage())
+                    .isEqualTo("--event-loops: expected a whole number from 1 to 256, was 0");
+            assertThat(failure(Map.of("EVENT_LOOPS", "many"), URL).getMessage())
+                    .isEqualTo("environment variable EVENT_LOOPS: expected a whole number from 1 to 256, was 'many'");
+            assertThat(failure("--max-upstream-lifetime", "-5", URL).getMessage())
+                    .isEqualTo("--max-upstream-lifetime: expected whole seconds, was -5");
+        }
+
+        @Test
+        void logFormatIsJournalUnderSystemdUnlessSaidOtherwise() throws UsageException {
+            Map<String, String> systemd = Map.of("JOURNAL_STREAM", "8:12345");
+
+            assertThat(resolve(URL).logFormat()).isEqualTo(LogFormat.PLAIN);
+            assertThat(resolve(systemd, URL).logFormat()).isEqualTo(LogFormat.JOURNAL);
+            assertThat(resolve(systemd, "--log-format", "plain", URL).logFormat()).isEqualTo(LogFormat.PLAIN);
+            assertThat(resolve(Map.of("LOG_FORMAT", "JSON"), URL).logFormat()).isEqualTo(LogFormat.JSON);
+            assertThat(failure("--log-format", "xml", URL).getMessage())
+                    .isEqualTo("--log-format: log format must be plain, json or journal, was 'xml'");
+        }
+
+        @Test
+        void logLevelOption() throws UsageException {
+            assertThat(resolve("--log-level", "warning", URL).logLevel()).isEqualTo(LogLevel.WARN);
+            assertThat(failure("--log-level", "loud", URL).getMessage()).startsWith("--log-level: log level must be");
+        }
+
+        @Test
+        void capacityBecomesTheProxysConfig() throws UsageException {
+            ProxyConfig c = resolve("--max-clients", "7", "--max-upstream-lifetime", "60", "--event-loops", "2", URL)
+                    .proxyBuilder().build();
+
+            assertThat(c.limits().maxClients()).isEqualTo(7);
+            assertThat(c.timeouts().maxUpstreamLifetime()).isEqualTo(Duration.ofSeconds(60));
+            assertThat(c.eventLoops()).isEqualTo(2);
+        }
+    }
+
+    @Nested
     class ProxyConfiguration {
 
         @Test
@@ -306,7 +397,7 @@ class SettingsResolverTest {
             ProxyConfig c = resolve("-l", "127.0.0.1", "-p", "0", "-t", "9", "--max-upstream-channels", "100",
                     "--term-timeout", "12", "--term-client-close-timeout", "3", URL).proxyBuilder().build();
 
-            assertThat(c.upstream()).isEqualTo(new ProxyConfig.Upstream("broker.example.com", 5672, false));
+            assertThat(c.upstream()).isEqualTo(new Upstream("broker.example.com", 5672, false));
             assertThat(c.listenHost()).isEqualTo("127.0.0.1");
             assertThat(c.listenPort()).isZero();
             assertThat(c.timeouts().idleUpstream()).isEqualTo(Duration.ofSeconds(9));
@@ -329,9 +420,10 @@ class SettingsResolverTest {
             String s = resolve("amqp://user:s3cret@broker.example.com/vhost").toString();
 
             assertThat(s).isEqualTo("upstream amqp://broker.example.com:5672, listen localhost:5673, http port 15673, "
-                    + "log level info, idle connection timeout 5s, max upstream channels 65535, term timeout no limit, "
-                    + "term client close timeout 0s, TLS listener none, safe channel reuse off, "
-                    + "consumers on their own connections yes");
+                    + "log level info, log format plain, idle connection timeout 5s, max upstream channels 65535, "
+                    + "term timeout no limit, term client close timeout 0s, TLS listener none, safe channel reuse off, "
+                    + "consumers on their own connections yes, max clients no limit, max upstream lifetime no limit, "
+                    + "event loops 1");
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.amqproxy.examples.settings;
 
+import io.amqproxy.TlsListener;
+import io.amqproxy.UpstreamTls;
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.examples.tls.TestTlsFiles;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +65,7 @@ class TlsSettingsTest {
         assertThat(s.tlsListener()).isNull();
         assertThat(s.safeChannelReuse()).isFalse();
         ProxyConfig config = s.proxyBuilder().build();
-        assertThat(config.upstreamTls()).isEqualTo(ProxyConfig.UpstreamTls.DEFAULT);
+        assertThat(config.upstreamTls()).isEqualTo(UpstreamTls.DEFAULT);
         assertThat(config.tlsListener()).isNull();
         assertThat(config.safeChannelReuse()).isFalse();
     }
@@ -156,7 +158,7 @@ class TlsSettingsTest {
 
         assertThat(s.tlsListener().port()).isEqualTo(5671);
         assertThat(s.tlsListener().source()).isEqualTo(server.cert() + " and " + server.key());
-        ProxyConfig.TlsListener listener = s.proxyBuilder().build().tlsListener();
+        TlsListener listener = s.proxyBuilder().build().tlsListener();
         assertThat(listener.host()).isEqualTo("127.0.0.1");
         assertThat(listener.port()).isEqualTo(5671);
         assertThat(listener.context()).isSameAs(s.tlsListener().context());

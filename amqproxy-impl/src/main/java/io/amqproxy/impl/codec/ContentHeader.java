@@ -1,5 +1,7 @@
 package io.amqproxy.impl.codec;
 
+import io.amqproxy.fixture.MessageProperties;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -39,6 +41,35 @@ public final class ContentHeader {
     /** The body size the header announces; negative when it does not fit a signed long. */
     public static long bodySize(ByteBuffer buf, int off) {
         return buf.getLong(off + 4);
+    }
+
+    /**
+     * The basic properties of a well-formed content header (see {@link #fits}), decoded whole, for the traffic
+     * recording. Allocates; not for the forwarding path.
+     */
+    public static MessageProperties properties(ByteBuffer buf, int off, int len, MethodReader reader) {
+        int flags = buf.getShort(off + 12) & 0xFFFF;
+        MethodReader r = reader.resetRaw(buf, off + FIXED_PART, len - FIXED_PART);
+        return new MessageProperties(
+                has(flags, 0) ? r.shortStr() : null,
+                has(flags, 1) ? r.shortStr() : null,
+                has(flags, 2) ? r.table() : null,
+                has(flags, 3) ? r.u8() : null,
+                has(flags, 4) ? r.u8() : null,
+                has(flags, 5) ? r.shortStr() : null,
+                has(flags, 6) ? r.shortStr() : null,
+                has(flags, 7) ? r.shortStr() : null,
+                has(flags, 8) ? r.shortStr() : null,
+                has(flags, 9) ? r.u64() : null,
+                has(flags, 10) ? r.shortStr() : null,
+                has(flags, 11) ? r.shortStr() : null,
+                has(flags, 12) ? r.shortStr() : null,
+                has(flags, 13) ? r.shortStr() : null);
+    }
+
+    /** Whether the {@code index}th property (0 = content-type, in spec order) is present. */
+    private static boolean has(int flags, int index) {
+        return (flags & (1 << (15 - index))) != 0;
     }
 
     private static String propertyLayout(int flags) {

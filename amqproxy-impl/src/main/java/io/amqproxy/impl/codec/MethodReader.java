@@ -201,7 +201,10 @@ public final class MethodReader {
             case 'l': return u64();
             case 'f': return Float.intBitsToFloat((int) u32());
             case 'd': return Double.longBitsToDouble(u64());
-            case 'D': skip(5); return null;
+            case 'D': {
+                int scale = u8();
+                return java.math.BigDecimal.valueOf((int) u32(), scale);
+            }
             case 'S': return new String(longStrBytes(), StandardCharsets.UTF_8);
             case 'x': return longStrBytes();
             case 'T': return u64();

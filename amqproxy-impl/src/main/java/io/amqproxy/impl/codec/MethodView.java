@@ -33,6 +33,8 @@ public final class MethodView {
     private int len;
     private int id;
     private MethodSpec spec;
+    /** Whether {@link #spec} was looked up for this frame: a broker's method is looked up only when asked. */
+    private boolean specKnown;
     private boolean decoded;
 
     /**
@@ -41,6 +43,7 @@ public final class MethodView {
      */
     public Check decodeClient(ByteBuffer buf, int payloadOff, int payloadLen) {
         point(buf, payloadOff, payloadLen);
+        MethodSpec spec = spec();
         if (spec == null || !spec.onChannel()) {
             return Check.NOT_ON_CHANNEL;
         }
@@ -60,7 +63,7 @@ public final class MethodView {
         this.off = payloadOff;
         this.len = payloadLen;
         this.id = buf.getInt(payloadOff);
-        this.spec = MethodSpec.of(id);
+        this.specKnown = false;
         this.decoded = false;
     }
 
@@ -71,6 +74,10 @@ public final class MethodView {
 
     /** The method's spec, or {@code null} for an id AMQP 0-9-1 does not have. */
     public MethodSpec spec() {
+        if (!specKnown) {
+            spec = MethodSpec.of(id);
+            specKnown = true;
+        }
         return spec;
     }
 
@@ -81,6 +88,7 @@ public final class MethodView {
 
     /** Whether the method has {@code field}. */
     public boolean has(Field field) {
+        MethodSpec spec = spec();
         return spec != null && spec.indexOf(field) >= 0;
     }
 
@@ -130,6 +138,16 @@ public final class MethodView {
         return i < 0 ? 0 : buf.getLong(at[i]);
     }
 
+    /** A field table argument, decoded whole (allocates); {@code null} when absent. */
+    public java.util.Map<String, Object> table(Field field, MethodReader reader) {
+        int i = index(field);
+        if (i < 0) {
+            return null;
+        }
+        int length = buf.getInt(at[i]);
+        return reader.resetRaw(buf, at[i] + 4, length).tableBody(at[i] + 4 + length);
+    }
+
     /** A copy of the whole payload, method id included, e.g. to send the same method again later. */
     public byte[] copyPayload() {
         byte[] b = new byte[len];
@@ -143,6 +161,7 @@ public final class MethodView {
      * @throws MalformedFrameException when a broker's method turns out not to hold its arguments
      */
     private int index(Field field) {
+        MethodSpec spec = spec();
         if (spec == null) {
             return -1;
         }

@@ -164,6 +164,23 @@ public final class MethodWriter {
         begin(Methods.CHANNEL_CLOSE_OK).writeTo(out, channel);
     }
 
+    /** basic.ack from the broker's side: a publisher confirm. */
+    public void basicAck(OutputBuffer out, int channel, long deliveryTag, boolean multiple) {
+        begin(Methods.BASIC_ACK).u64(deliveryTag).u8(multiple ? 1 : 0).writeTo(out, channel);
+    }
+
+    /** basic.nack from the broker's side: a negative publisher confirm. */
+    public void basicNack(OutputBuffer out, int channel, long deliveryTag, boolean multiple) {
+        begin(Methods.BASIC_NACK).u64(deliveryTag).u8(multiple ? 1 : 0).writeTo(out, channel);
+    }
+
+    /** basic.return of an unroutable mandatory message; its content header and bodies follow. */
+    public void basicReturn(OutputBuffer out, int channel, int replyCode, String replyText, String exchange,
+                            String routingKey) {
+        begin(Methods.BASIC_RETURN).u16(replyCode).shortStr(replyText).shortStr(exchange).shortStr(routingKey)
+                .writeTo(out, channel);
+    }
+
     /** queue.delete without if-unused, if-empty or no-wait. */
     public void queueDelete(OutputBuffer out, int channel, String queue) {
         begin(Methods.QUEUE_DELETE).u16(0).shortStr(queue).u8(0).writeTo(out, channel);

@@ -40,6 +40,8 @@ public final class Methods {
 
     public static final int EXCHANGE_DECLARE = 40 << 16 | 10;
     public static final int EXCHANGE_DECLARE_OK = 40 << 16 | 11;
+    public static final int EXCHANGE_BIND = 40 << 16 | 30;
+    public static final int EXCHANGE_UNBIND = 40 << 16 | 40;
 
     public static final int QUEUE_DECLARE = 50 << 16 | 10;
     public static final int QUEUE_DECLARE_OK = 50 << 16 | 11;
@@ -59,5 +61,8 @@ public final class Methods {
     public static final int BASIC_GET_OK = 60 << 16 | 71;
     public static final int BASIC_GET_EMPTY = 60 << 16 | 72;
     public static final int BASIC_ACK = 60 << 16 | 80;
+    public static final int BASIC_REJECT = 60 << 16 | 90;
     public static final int BASIC_NACK = 60 << 16 | 120;
+
+    public static final int CONFIRM_SELECT = 85 << 16 | 10;
 }

@@ -34,6 +34,9 @@ public final class EventLoop implements Runnable {
     private ArrayList<NioEndpoint> dirty = new ArrayList<>();
     private ArrayList<NioEndpoint> flushing = new ArrayList<>();
     private final ArrayList<Tickable> tickables = new ArrayList<>();
+    private final Timers timers = new Timers();
+    /** A simulated partition: no endpoint reads or writes (see {@link #freeze}). */
+    private boolean frozen;
     private final ByteBuffer readBuffer;
     private final ByteBuffer[] gather = new ByteBuffer[64];
     private final BufferPool pool = new BufferPool(256);
@@ -84,6 +87,36 @@ public final class EventLoop implements Runnable {
     /** Runs {@code task} on the loop thread after the connection being served now; loop thread only. */
     public void defer(Runnable task) {
         deferred.add(task);
+    }
+
+    /**
+     * Runs {@code action} on the loop thread once {@code delayNanos} have passed (at the end of the round in which
+     * they have); loop thread only. For delays finer than the ticks.
+     */
+    public void schedule(long delayNanos, Runnable action) {
+        timers.schedule(now + delayNanos, action);
+    }
+
+    /** Whether the loop's endpoints are frozen: nothing read, nothing written. */
+    public boolean frozen() {
+        return frozen;
+    }
+
+    /**
+     * Freezes or thaws the I/O of every connection on this loop, for the test fixture's partition: sockets stay
+     * open, nothing is read or written (heartbeats included); thawed, each writes what it queued meanwhile, in
+     * order. Listening sockets go on accepting. Loop thread only.
+     */
+    public void freeze(boolean on) {
+        if (frozen == on) {
+            return;
+        }
+        frozen = on;
+        for (int i = tickables.size() - 1; i >= 0; i--) {
+            if (tickables.get(i) instanceof NioEndpoint endpoint) {
+                endpoint.frozenChanged();
+            }
+        }
     }
 
     /** Cached {@link System#nanoTime()} of the current loop round. */
@@ -163,6 +196,10 @@ public final class EventLoop implements Runnable {
     /** One round: select, serve ready keys, run tasks, flush, tick. Returns how many keys were served. */
     int runOnce() throws IOException {
         long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
+        if (!timers.isEmpty()) {
+            // a timer is not run before it is due: wait to the next whole millisecond after it
+            waitMs = Math.max(1, Math.min(waitMs, TimeUnit.NANOSECONDS.toMillis(timers.nextDue() - System.nanoTime() + 999_999)));
+        }
         int n = tasks.isEmpty() && dirty.isEmpty() ? selector.select(waitMs) : selector.selectNow();
         now = System.nanoTime();
         if (n > 0) {
@@ -191,6 +228,7 @@ public final class EventLoop implements Runnable {
             }
             runDeferred();
         }
+        runTimers();
         flushDirty();
         if (now - nextTick >= 0) {
             nextTick = now + TICK_NANOS;
@@ -208,6 +246,22 @@ public final class EventLoop implements Runnable {
             flushDirty();
         }
         return n;
+    }
+
+    private void runTimers() {
+        if (timers.isEmpty()) {
+            return;
+        }
+        now = System.nanoTime();
+        Runnable due;
+        while ((due = timers.takeDue(now)) != null) {
+            try {
+                due.run();
+            } catch (Throwable t) {
+                log.error("timer failed on event loop {}", thread.getName(), t);
+            }
+            runDeferred();
+        }
     }
 
     private void runDeferred() {

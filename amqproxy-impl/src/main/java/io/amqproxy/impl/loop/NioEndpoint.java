@@ -21,7 +21,13 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     protected final SocketChannel socket;
     protected final OutputBuffer out;
     private SelectionKey key;
+    /** The operations the endpoint wants; the key has none of them while the loop is frozen. */
+    private int wantedOps;
     private Transport transport = PlainTransport.INSTANCE;
+    /** The test fixture's shaping for this endpoint's direction, or {@code null}; see {@link #useShaping}. */
+    private EgressShaping shaping;
+    /** Made when shaping first applies. */
+    private Egress egress;
     private ByteBuffer carry;
     private int tickIndex = -1;
     private boolean dirty;
@@ -42,8 +48,14 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
 
     /** Registers the socket with the loop's selector; loop thread only. */
     protected final void register(int ops) throws ClosedChannelException {
-        key = socket.register(loop.selector(), ops, this);
+        wantedOps = ops;
+        key = socket.register(loop.selector(), loop.frozen() ? 0 : ops, this);
         loop.addTickable(this);
+    }
+
+    /** The loop's shaping for the direction this endpoint writes in (latency, rate), for the test fixture. */
+    protected final void useShaping(EgressShaping shaping) {
+        this.shaping = shaping;
     }
 
     /** Switches to another transport (TLS) before any application byte is exchanged. */
@@ -52,8 +64,27 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     }
 
     protected final void interest(int ops) {
+        wantedOps = ops;
         if (key != null && key.isValid()) {
-            key.interestOps(ops);
+            key.interestOps(loop.frozen() ? 0 : ops);
+        }
+    }
+
+    /**
+     * The loop froze or thawed (a simulated partition): the key's operations follow, and a thawed endpoint writes
+     * what it queued and reads what it kept meanwhile.
+     */
+    final void frozenChanged() {
+        if (closed || key == null || !key.isValid()) {
+            return;
+        }
+        key.interestOps(loop.frozen() ? 0 : wantedOps);
+        if (!loop.frozen()) {
+            lastReadNanos = loop.now(); // silence while frozen says nothing about the peer
+            markDirty();
+            if (carry != null && !readPaused) {
+                loop.defer(this::readAndProcess);
+            }
         }
     }
 
@@ -123,7 +154,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
 
     /** Reads what the socket has, appends it to the carry, and hands all of it to {@link #onData}. */
     protected final void readAndProcess() {
-        if (closed || readPaused || !mayRead()) {
+        if (closed || readPaused || loop.frozen() || !mayRead()) {
             return;
         }
         ByteBuffer rb = loop.readBuffer();
@@ -237,7 +268,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
     public final void pauseReading() {
         if (!readPaused && !closed) {
             readPaused = true;
-            interest(key.interestOps() & ~SelectionKey.OP_READ);
+            interest(wantedOps & ~SelectionKey.OP_READ);
         }
     }
 
@@ -247,7 +278,7 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             readPaused = false;
             // silence while we were not reading says nothing about the peer's liveness
             lastReadNanos = loop.now();
-            interest(key.interestOps() | SelectionKey.OP_READ);
+            interest(wantedOps | SelectionKey.OP_READ);
             if (carry != null) {
                 loop.defer(this::readAndProcess);
             }
@@ -274,16 +305,31 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         }
     }
 
+    /**
+     * Bytes queued for the socket: in the output buffer, and held by the test fixture's shaping. What output limits
+     * judge.
+     */
+    protected final long queuedBytes() {
+        return egress == null ? out.size() : out.size() + egress.size();
+    }
+
     /** Writes what is queued; waits for OP_WRITE when the socket is full. */
     final void flush() {
         dirty = false;
-        if (closed) {
-            return;
+        if (closed || loop.frozen()) {
+            return; // frozen: nothing goes out, heartbeats included; thawing marks every endpoint dirty
         }
-        if (!out.isEmpty() || transport.hasPendingWrites()) {
+        OutputBuffer source = out;
+        if (shaping != null && (shaping.active() || egress != null && egress.busy())) {
+            if (egress == null) {
+                egress = new Egress(loop, this::markDirty);
+            }
+            source = egress.prepare(out, shaping);
+        }
+        if (!source.isEmpty() || transport.hasPendingWrites()) {
             long n;
             try {
-                n = transport.write(socket, out, loop.gather());
+                n = transport.write(socket, source, loop.gather());
             } catch (IOException e) {
                 onSocketLost("write failed: " + e.getMessage());
                 return;
@@ -296,9 +342,14 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         if (closed) {
             return;
         }
-        if (out.isEmpty() && !transport.hasPendingWrites()) {
-            if (key != null && key.isValid() && (key.interestOps() & SelectionKey.OP_WRITE) != 0) {
-                interest(key.interestOps() & ~SelectionKey.OP_WRITE);
+        boolean held = source != out && egress.busy();
+        if (source.isEmpty() && !transport.hasPendingWrites()) {
+            if ((wantedOps & SelectionKey.OP_WRITE) != 0) {
+                interest(wantedOps & ~SelectionKey.OP_WRITE);
+            }
+            if (held) {
+                afterPartialFlush(); // the shaping holds bytes back; the limits still judge them
+                return;
             }
             if (closeWhenFlushed) {
                 closeSocket();
@@ -307,8 +358,8 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             onDrained();
         } else {
             if (key != null && key.isValid()
-                    && (transport.hasPendingWrites() || (!out.isEmpty() && transport.canSendApplicationData()))) {
-                interest(key.interestOps() | SelectionKey.OP_WRITE);
+                    && (transport.hasPendingWrites() || (!source.isEmpty() && transport.canSendApplicationData()))) {
+                interest(wantedOps | SelectionKey.OP_WRITE);
             }
             afterPartialFlush();
         }
@@ -323,6 +374,15 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
         closeWhenFlushed = true;
         discardInput();
         markDirty();
+    }
+
+    /** Makes the next close reset the connection (RST) instead of ending it in order (FIN). */
+    protected final void lingerZero() {
+        try {
+            socket.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException ignored) {
+            // closed already: nothing left to reset
+        }
     }
 
     /** Closes the socket now, dropping queued output. Idempotent. */
@@ -341,6 +401,9 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             // nothing left to do with it
         }
         out.clear();
+        if (egress != null) {
+            egress.clear();
+        }
         if (carry != null) {
             releaseCarry();
         }

@@ -33,6 +33,11 @@ public final class OutputBuffer {
         frames++;
     }
 
+    /** Counts {@code n} more frames, moved here from another buffer's count. */
+    public void addFrameCount(long n) {
+        frames += n;
+    }
+
     /** Frames queued since the last call; for metrics. */
     public long takeFrameCount() {
         long f = frames;
@@ -126,6 +131,20 @@ public final class OutputBuffer {
         other.chunks.clear();
         other.tail = null;
         other.size = 0;
+    }
+
+    /** Moves up to {@code max} bytes from the front of this buffer to the end of {@code dst}, copying them. */
+    public void moveTo(OutputBuffer dst, long max) {
+        long left = Math.min(max, size);
+        while (left > 0) {
+            ByteBuffer head = chunks.peekFirst();
+            int n = (int) Math.min(left, head.remaining());
+            dst.put(head, head.position(), n);
+            head.position(head.position() + n);
+            size -= n;
+            left -= n;
+            releaseSent();
+        }
     }
 
     /**

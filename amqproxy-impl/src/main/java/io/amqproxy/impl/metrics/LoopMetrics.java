@@ -2,9 +2,11 @@ package io.amqproxy.impl.metrics;
 
 import io.amqproxy.ProxyStats;
 
+import java.util.Map;
+
 /**
  * Counters and gauges of one event loop. Written only by the loop thread with plain increments, so the
- * forwarding path pays no atomic operation; {@link #snapshot()} is taken on the loop thread too.
+ * forwarding path pays no atomic operation; {@link #snapshot} is taken on the loop thread too.
  */
 public final class LoopMetrics {
 
@@ -25,12 +27,18 @@ public final class LoopMetrics {
     public long refusedLogins;
     public long upstreamConnectFailures;
     public long upstreamConnects;
+    /** Clients whose broker connection found its node down while opening and went on with another node. */
+    public long failovers;
     public long upstreamConnectNanos;
     /** Why the last attempt to reach the broker failed; {@code null} once a connection opens again. */
     public String upstreamError;
 
-    public ProxyStats snapshot() {
+    /** The figures, with the pool's per-node ones. Loop thread only. */
+    public ProxyStats snapshot(Map<String, Long> connectionsByNode, Map<String, Long> connectFailuresByNode) {
         return ProxyStats.builder()
+                .failovers(failovers)
+                .upstreamConnectionsByNode(connectionsByNode)
+                .upstreamConnectFailuresByNode(connectFailuresByNode)
                 .clientConnections(clientConnections).upstreamConnections(upstreamConnections)
                 .clientChannels(clientChannels).upstreamChannels(upstreamChannels)
                 .bytesFromClients(bytesFromClients).bytesToClients(bytesToClients)

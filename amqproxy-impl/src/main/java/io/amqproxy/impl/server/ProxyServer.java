@@ -1,11 +1,17 @@
 package io.amqproxy.impl.server;
 
+import io.amqproxy.TlsListener;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.AmqProxyException;
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.ProxyHealth;
 import io.amqproxy.ProxyStats;
+import io.amqproxy.fixture.Conditions;
+import io.amqproxy.fixture.Faults;
+import io.amqproxy.fixture.Traffic;
 import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.fixture.Fixture;
+import io.amqproxy.impl.fixture.NoTraffic;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.IoHandler;
 import io.amqproxy.impl.loop.PlainTransport;
@@ -14,6 +20,7 @@ import io.amqproxy.impl.tls.TlsTransport;
 import io.amqproxy.impl.loop.Tickable;
 import io.amqproxy.impl.metrics.SafeListener;
 import io.amqproxy.impl.session.ClientSession;
+import io.amqproxy.impl.upstream.NodeState;
 import io.amqproxy.impl.upstream.UpstreamConnection;
 import io.amqproxy.impl.upstream.UpstreamPool;
 import org.slf4j.Logger;
@@ -52,6 +59,10 @@ final class ProxyServer implements AmqProxy {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger clientSockets = new AtomicInteger();
     private final AtomicLong clientOutputQueued = new AtomicLong();
+    private final Fixture fixture;
+    /** Work that may block (name lookups), off the loops: one daemon thread, idle and free when nothing asks. */
+    private final java.util.concurrent.ExecutorService blockingTasks;
+    private final ProxyConditions conditions;
     private long lastLimitWarning;
     private int nextWorker;
 
@@ -72,18 +83,45 @@ final class ProxyServer implements AmqProxy {
             log.warn("TLS host name verification toward {} is OFF: any certificate the trust store accepts will do",
                     config.upstream());
         }
-        SafeListener listener = new SafeListener(config.listener());
-        for (int i = 0; i < config.eventLoops(); i++) {
-            EventLoop loop = new EventLoop("amqproxy-loop-" + i, config.limits().frameMax());
-            workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets, clientOutputQueued)));
-        }
         plain = bind(config.listenHost(), config.listenPort(), null);
-        ProxyConfig.TlsListener tlsConfig = config.tlsListener();
+        TlsListener tlsConfig = config.tlsListener();
         try {
             tls = tlsConfig == null ? null : bind(tlsConfig.host(), tlsConfig.port(), tlsConfig.context());
         } catch (AmqProxyException e) {
             plain.closeQuietly();
             throw e;
+        }
+        this.fixture = new Fixture(config);
+        int port = plain.address.getPort();
+        this.blockingTasks = new java.util.concurrent.ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "amqproxy-resolver-port-" + port);
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.conditions = new ProxyConditions(new ProxyConditions.Loops() {
+            @Override
+            public void onEach(java.util.function.BiConsumer<LoopContext, UpstreamPool> action) {
+                for (Worker w : workers) {
+                    onLoop(w, () -> {
+                        action.accept(w.ctx, w.pool);
+                        return null;
+                    });
+                }
+            }
+
+            @Override
+            public List<ClientSession> sessions(LoopContext ctx) {
+                return ProxyServer.sessions(ctx);
+            }
+        });
+        SafeListener listener = new SafeListener(config.listener());
+        for (int i = 0; i < config.eventLoops(); i++) {
+            // the port in the name tells two proxies of one JVM apart in a thread dump
+            EventLoop loop = new EventLoop("amqproxy-loop-" + i + "-port-" + plain.address.getPort(),
+                    config.limits().frameMax());
+            workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets, clientOutputQueued, fixture,
+                    blockingTasks)));
         }
         workers.forEach(w -> w.ctx.loop.start());
         Worker first = workers.get(0);
@@ -111,11 +149,16 @@ final class ProxyServer implements AmqProxy {
     }
 
     private Listener bind(String host, int port, SSLContext tlsContext) {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            // bind would throw UnresolvedAddressException, whose message is null
+            throw new AmqProxyException("cannot listen on " + host + ":" + port + ": the address does not resolve");
+        }
         try {
             ServerSocketChannel channel = ServerSocketChannel.open();
             try {
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                channel.bind(new InetSocketAddress(host, port), 1024);
+                channel.bind(address, 1024);
                 channel.configureBlocking(false);
                 return new Listener(channel, (InetSocketAddress) channel.getLocalAddress(), tlsContext);
             } catch (IOException e) {
@@ -251,7 +294,8 @@ final class ProxyServer implements AmqProxy {
     public ProxyStats stats() {
         ProxyStats total = null;
         for (Worker w : workers) {
-            ProxyStats s = onLoop(w, () -> w.ctx.metrics.snapshot());
+            ProxyStats s = onLoop(w, () -> w.ctx.metrics.snapshot(w.pool.connectionsByNode(),
+                    w.pool.connectFailuresByNode()));
             total = total == null ? s : total.plus(s);
         }
         return total;
@@ -276,13 +320,32 @@ final class ProxyServer implements AmqProxy {
     @Override
     public ProxyHealth health() {
         String error = null;
+        List<NodeState> nodes = new ArrayList<>();
         for (Worker w : workers) {
-            String e = onLoop(w, () -> w.ctx.metrics.upstreamError);
+            String e = onLoop(w, () -> {
+                nodes.addAll(w.pool.nodeStates());
+                return w.ctx.metrics.upstreamError;
+            });
             if (e != null) {
                 error = e;
             }
         }
-        return new ProxyHealth(running.get(), error);
+        return new ProxyHealth(running.get(), error, NodeState.merge(nodes));
+    }
+
+    @Override
+    public Traffic traffic() {
+        return fixture.traffic != null ? fixture.traffic : NoTraffic.INSTANCE;
+    }
+
+    @Override
+    public Faults faults() {
+        return fixture.faults;
+    }
+
+    @Override
+    public Conditions conditions() {
+        return conditions;
     }
 
     @Override
@@ -314,6 +377,7 @@ final class ProxyServer implements AmqProxy {
         for (Worker w : workers) {
             w.ctx.loop.shutdown();
         }
+        blockingTasks.shutdownNow();
         for (Worker w : workers) {
             try {
                 w.ctx.loop.join(2000);
@@ -337,8 +401,13 @@ final class ProxyServer implements AmqProxy {
     }
 
     private static List<ClientSession> sessions(Worker w) {
+        return sessions(w.ctx);
+    }
+
+    /** The client sessions on a loop now; on the loop's thread. */
+    private static List<ClientSession> sessions(LoopContext ctx) {
         List<ClientSession> sessions = new ArrayList<>();
-        for (Tickable t : w.ctx.loop.tickables()) {
+        for (Tickable t : ctx.loop.tickables()) {
             if (t instanceof ClientSession s) {
                 sessions.add(s);
             }

@@ -1,5 +1,7 @@
 package io.amqproxy.impl.session;
 
+import io.amqproxy.fixture.FaultAction;
+import io.amqproxy.fixture.PublishOutcome;
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.Field;
 import io.amqproxy.impl.codec.FrameDecoder;
@@ -8,11 +10,12 @@ import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.MethodView;
 import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.fixture.ChannelRecording;
 import io.amqproxy.impl.loop.OutputBuffer;
+import io.amqproxy.impl.policy.ConfirmTags;
 import io.amqproxy.impl.policy.ConsumerMove;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
 import io.amqproxy.impl.policy.MethodAdmission;
-import io.amqproxy.impl.policy.PublishAssembler;
 import io.amqproxy.impl.policy.Refusal;
 import io.amqproxy.impl.policy.SafeReuse;
 import io.amqproxy.impl.upstream.ChannelPeer;
@@ -27,11 +30,13 @@ import java.nio.ByteBuffer;
  * rewriting anything but the channel number.
  *
  * <p>A client's method is decoded once ({@link MethodView}) and meets the channel's rules in this fixed order:
- * {@link MethodAdmission} (may it reach a shared upstream at all), {@link ConsumerMove} (should the channel move to
- * a consumers' connection first), {@link ExclusiveQueueGuard} (is the queue another client's), {@link SafeReuse}
- * (does the channel stay reusable), then {@link PublishAssembler} for a publish, or forwarding. A broker's method
- * meets the same rules on its way back. Each rule keeps its own state and decides; this class carries out what
- * they decide. Owned by the client's event loop, not thread-safe.
+ * {@link MethodAdmission} (may it reach a shared upstream at all), the test fixture's fault rules (which may end it
+ * here, as the broker or the network would), {@link ConsumerMove} (should the channel move to a consumers'
+ * connection first), {@link ExclusiveQueueGuard} (is the queue another client's), {@link SafeReuse} (does the channel
+ * stay reusable), then {@link ChannelPublishes} for a publish, or forwarding; the traffic recording and
+ * {@link ConfirmTags} take note along the way. A broker's method meets the same rules on its way back. Each rule
+ * keeps its own state and decides; this class carries out what they decide, and {@link ChannelOutputs} writes the
+ * frames. Owned by the client's event loop, not thread-safe.
  */
 final class ClientChannel implements ChannelPeer {
 
@@ -54,21 +59,28 @@ final class ClientChannel implements ChannelPeer {
     /** The session's guard, shared by its channels: exclusive queues belong to the client, not a channel. */
     private final ExclusiveQueueGuard<UpstreamConnection> exclusive;
     private final SafeReuse reuse;
-    private final PublishAssembler publish;
+    private final ConfirmTags confirms = new ConfirmTags();
+    private final ChannelRecording recording;
+    private final ChannelOutputs outputs;
+    private final ChannelPublishes publishes;
+    /** A fault dropped a delivery from the broker: its content frames go too. */
+    private boolean droppingContent;
     private State state = State.OPEN;
     private UpstreamChannel upstream;
 
     ClientChannel(ClientSession session, ClientChannels channels, LoopContext ctx, OutputBuffer toClient, int id,
-                  ExclusiveQueueGuard<UpstreamConnection> exclusive) {
+                  ExclusiveQueueGuard<UpstreamConnection> exclusive, ChannelRecording recording) {
         this.session = session;
         this.channels = channels;
         this.ctx = ctx;
         this.toClient = toClient;
         this.id = id;
         this.exclusive = exclusive;
+        this.recording = recording;
         this.move = new ConsumerMove(ctx.config.separateConsumers());
         this.reuse = new SafeReuse(ctx.config.safeChannelReuse());
-        this.publish = new PublishAssembler(ctx.loop.pool(), ctx.config.limits().maxMessageSize());
+        this.outputs = new ChannelOutputs(session, ctx, toClient, id, () -> upstream);
+        this.publishes = new ChannelPublishes(this, session, ctx, outputs, confirms, recording);
     }
 
     int id() {
@@ -88,8 +100,8 @@ final class ClientChannel implements ChannelPeer {
     void onClientFrame(int type, ByteBuffer buf, int off, int len) {
         switch (state) {
             case OPEN -> {
-                if (publish.assembling()) {
-                    onContent(type, buf, off, len);
+                if (publishes.assembling()) {
+                    publishes.content(type, buf, off, len, upstream);
                 } else if (type != Frames.TYPE_METHOD) {
                     session.connectionError(ReplyCodes.UNEXPECTED_FRAME, ReplyCodes.text(ReplyCodes.UNEXPECTED_FRAME,
                             "expected method frame, got non method frame instead"), 0);
@@ -115,6 +127,12 @@ final class ClientChannel implements ChannelPeer {
             refuse(refusal);
             return;
         }
+        FaultAction fault = ctx.fixture.faults.isEmpty() ? null : ctx.fixture.faults.decide(m, channels.identity());
+        recording.clientMethod(m, fault instanceof FaultAction.Drop, ctx.reader);
+        if (fault != null && m.id() != Methods.BASIC_PUBLISH && endsHere(fault, m.id())) {
+            return;
+        }
+        confirms.onClientMethod(m.id());
         if (move.onClientMethod(m)) {
             moveToConsumerConnection(m);
         }
@@ -125,13 +143,36 @@ final class ClientChannel implements ChannelPeer {
         }
         reuse.onClientMethod(m);
         switch (m.id()) {
-            case Methods.BASIC_PUBLISH -> publish.begin(upstream.id(), buf, off, len);
+            case Methods.BASIC_PUBLISH -> publishes.begin(m, fault, upstream, buf, off, len);
             case Methods.CHANNEL_CLOSE -> closeByClient(buf, off, len);
             case Methods.CHANNEL_CLOSE_OK -> {
                 // answers nothing we sent; ignore
             }
-            default -> forward(Frames.TYPE_METHOD, buf, off, len);
+            default -> outputs.toBroker(Frames.TYPE_METHOD, buf, off, len, delayNanos(fault));
         }
+    }
+
+    /**
+     * Carries out a fault rule's action on a client method other than a publish.
+     *
+     * @return whether the method stops here (a delay lets it go on, to be held when written)
+     */
+    private boolean endsHere(FaultAction fault, int method) {
+        if (fault instanceof FaultAction.CloseChannel c) {
+            closeByProxy(c.code(), c.text(), method);
+        } else if (fault instanceof FaultAction.CloseConnection c) {
+            session.connectionError(c.code(), c.text(), method);
+        } else if (fault instanceof FaultAction.Reset) {
+            session.reset("connection reset by a fault rule");
+        } else if (!(fault instanceof FaultAction.Drop)) {
+            return false; // a delay: the method goes on, held when written
+        }
+        return true; // a dropped method: neither side hears of it
+    }
+
+    /** How long a fault holds a frame: a delay's, or none. */
+    private static long delayNanos(FaultAction fault) {
+        return fault instanceof FaultAction.Delay d ? d.delay().toNanos() : 0;
     }
 
     private void onMethodAwaitingCloseOk(int method) {
@@ -147,17 +188,12 @@ final class ClientChannel implements ChannelPeer {
         }
     }
 
-    private void refuse(Refusal r) {
+    void refuse(Refusal r) {
         if (r.scope() == Refusal.Scope.CONNECTION) {
             session.connectionError(r.code(), r.text(), r.methodId());
         } else {
             closeByProxy(r.code(), r.text(), r.methodId());
         }
-    }
-
-    private void forward(int type, ByteBuffer buf, int off, int len) {
-        FrameWriter.frame(upstream.output(), type, upstream.id(), buf, off, len);
-        upstream.connection().markDirty();
     }
 
     /**
@@ -176,6 +212,7 @@ final class ClientChannel implements ChannelPeer {
         if (moved == null) {
             return;
         }
+        outputs.flushToBroker();
         UpstreamChannel old = upstream;
         old.unlink();
         old.close(ReplyCodes.REPLY_SUCCESS, "channel moved to a connection for consumers");
@@ -186,37 +223,14 @@ final class ClientChannel implements ChannelPeer {
         }
     }
 
-    private void onContent(int type, ByteBuffer buf, int off, int len) {
-        UpstreamConnection up = upstream.connection();
-        Refusal refusal = publish.content(type, buf, off, len, upstream.id(), up.frameMax(), ctx.reader);
-        if (refusal != null) {
-            refuse(refusal);
-        } else if (publish.isWhole() && (up.isBlocked() || !session.holdsPublishNow(this))) {
-            sendPublish();
-        }
-    }
-
-    private void sendPublish() {
-        upstream.output().append(publish.stage());
-        upstream.connection().markDirty();
-        ctx.metrics.messagesPublished++;
-    }
-
-    /**
-     * The alarm is over: sends the publish held back, if the channel still has it (closing the channel drops it)
-     * and its connection is still there (the alarm may have ended because that very connection failed; its
-     * clients hear of it next).
-     */
+    /** The alarm is over: the publish held back goes, if the channel still has it; see {@link ChannelPublishes}. */
     void sendHeldPublish() {
-        if (upstream != null && upstream.connection().isUsable() && !publish.stage().isEmpty()) {
-            sendPublish();
-        } else {
-            publish.clear();
-        }
+        publishes.sendHeld(upstream);
     }
 
     /** Channel.Close from the client: kept for the next client when safe, otherwise closed at the broker. */
     private void closeByClient(ByteBuffer buf, int off, int len) {
+        outputs.flushToBroker();
         if (reuse.mayKeepAtClose() && upstream.park()) {
             // safe channel reuse: the broker keeps the channel for the next client; answer here
             upstream = null;
@@ -230,19 +244,29 @@ final class ClientChannel implements ChannelPeer {
     }
 
     /**
-     * The proxy itself ends the channel with a channel error (e.g. 405 for another client's exclusive queue): the
-     * client gets Channel.Close, the broker side is closed with 200.
+     * The proxy itself ends the channel with a channel error (e.g. 405 for another client's exclusive queue, or a
+     * fault rule's): the client gets Channel.Close, the broker side is closed with 200.
      */
     void closeByProxy(int replyCode, String replyText, int failingMethod) {
+        outputs.flushToClient();
         ctx.writer.channelClose(toClient, id, replyCode, replyText, failingMethod);
         session.markDirty();
         state = State.AWAITING_CLIENT_CLOSE_OK;
+        recording.closed(replyCode, replyText, "proxy");
         releaseUpstream("channel closed by the proxy");
     }
 
-    /** The client is gone or ends this channel: give the upstream channel back (the broker requeues). */
-    void releaseUpstream(String why) {
-        publish.clear();
+    /** The client's connection ends: what the channel held goes where it can, then the upstream channel is given back. */
+    void connectionGone(String why) {
+        outputs.connectionGone();
+        recording.closed(0, why, "connection");
+        releaseUpstream(why);
+    }
+
+    /** The channel ends: give the upstream channel back (the broker requeues). */
+    private void releaseUpstream(String why) {
+        publishes.clear();
+        outputs.flushToBroker();
         UpstreamChannel uc = upstream;
         upstream = null;
         if (uc != null) {
@@ -258,34 +282,92 @@ final class ClientChannel implements ChannelPeer {
         if (state != State.OPEN) {
             return;
         }
-        if (type == Frames.TYPE_BODY) {
-            FrameWriter.bodyFrames(toClient, id, buf, off, len, session.frameMax());
-            session.markDirty();
+        if (type == Frames.TYPE_METHOD) {
+            onBrokerMethod(ch, buf, off, len);
+        } else if (!droppingContent) {
+            recording.brokerContent(type, buf, off, len, ctx.reader);
+            outputs.toClient(type, buf, off, len, 0);
+        }
+    }
+
+    private void onBrokerMethod(UpstreamChannel ch, ByteBuffer buf, int off, int len) {
+        MethodView m = ctx.brokerView.wrapBroker(buf, off, len);
+        int method = m.id();
+        if (move.onBrokerMethod(method)) {
             return;
         }
-        if (type == Frames.TYPE_METHOD) {
-            MethodView m = ctx.brokerView.wrapBroker(buf, off, len);
-            int method = m.id();
-            if (move.onBrokerMethod(method)) {
-                return;
-            }
-            reuse.onBrokerMethod(method);
-            exclusive.onBrokerMethod(id, m, ch.connection());
-            if (method == Methods.BASIC_DELIVER || method == Methods.BASIC_GET_OK) {
-                ctx.metrics.messagesDelivered++;
-            }
+        reuse.onBrokerMethod(method);
+        exclusive.onBrokerMethod(id, m, ch.connection());
+        droppingContent = false;
+        long delay = ctx.fixture.faults.isEmpty() ? 0 : brokerFault(m);
+        if (delay < 0) {
+            return;
         }
-        FrameWriter.frame(toClient, type, id, buf, off, len);
-        session.markDirty();
+        if (method == Methods.BASIC_DELIVER || method == Methods.BASIC_GET_OK) {
+            ctx.metrics.messagesDelivered++;
+        }
+        if ((method == Methods.BASIC_ACK || method == Methods.BASIC_NACK) && confirms.confirming()) {
+            onConfirm(m, buf, off, len, Math.max(delay, ctx.fixture.confirmDelayNanos()));
+            return;
+        }
+        recording.brokerMethod(m, ctx.reader);
+        outputs.toClient(Frames.TYPE_METHOD, buf, off, len, delay);
+    }
+
+    /**
+     * A fault rule on a method only the broker sends (a delivery, a return...).
+     *
+     * @return how long the frame is held, or -1 when the fault ended it here
+     */
+    private long brokerFault(MethodView m) {
+        if (m.spec() == null || m.spec().onChannel()) {
+            return 0; // methods both sides send match the client's
+        }
+        FaultAction fault = ctx.fixture.faults.decide(m, channels.identity());
+        if (fault == null) {
+            return 0;
+        }
+        return brokerMethodEndsHere(fault, m.id()) ? -1 : delayNanos(fault);
+    }
+
+    /** A fault on a method from the broker (a delivery, a return...): whether it stops here. */
+    private boolean brokerMethodEndsHere(FaultAction fault, int method) {
+        if (fault instanceof FaultAction.Drop) {
+            droppingContent = true; // the delivery's content goes with it
+            return true;
+        }
+        return !(fault instanceof FaultAction.Delay) && endsHere(fault, method);
+    }
+
+    /** A publisher confirm: as the broker sent it, unless the proxy answered publishes itself and tags differ. */
+    private void onConfirm(MethodView m, ByteBuffer buf, int off, int len, long delayNanos) {
+        if (!confirms.translating()) {
+            recording.brokerMethod(m, ctx.reader);
+            outputs.toClient(Frames.TYPE_METHOD, buf, off, len, delayNanos);
+            return;
+        }
+        boolean nack = m.id() == Methods.BASIC_NACK;
+        for (ConfirmTags.Confirm c : confirms.rewrite(m.u64(Field.DELIVERY_TAG), m.flag(Field.MULTIPLE))) {
+            recording.confirmed(c.tag(), c.multiple(), nack ? PublishOutcome.NACKED : PublishOutcome.CONFIRMED);
+            outputs.toClient(out -> {
+                if (nack) {
+                    ctx.writer.basicNack(out, id, c.tag(), c.multiple());
+                } else {
+                    ctx.writer.basicAck(out, id, c.tag(), c.multiple());
+                }
+            });
+        }
     }
 
     @Override
     public void onUpstreamChannelClosed(UpstreamChannel ch, ByteBuffer buf, int off, int len) {
         upstream = null;
-        publish.clear();
+        publishes.clear();
+        recording.brokerMethod(ctx.brokerView.wrapBroker(buf, off, len), ctx.reader);
         if (state == State.OPEN || state == State.CLOSING_BY_CLIENT) {
             // also when it crosses the client's own Close: a client answers a crossing Close with CloseOk and
             // reports the broker's error, as it would directly
+            outputs.flushToClient();
             FrameWriter.frame(toClient, Frames.TYPE_METHOD, id, buf, off, len);
             session.markDirty();
             state = State.AWAITING_CLIENT_CLOSE_OK;
@@ -296,6 +378,7 @@ final class ClientChannel implements ChannelPeer {
     public void onUpstreamCloseOk(UpstreamChannel ch) {
         upstream = null;
         if (state == State.CLOSING_BY_CLIENT) {
+            outputs.flushToClient();
             ctx.writer.channelCloseOk(toClient, id);
             session.markDirty();
             channels.release(this);

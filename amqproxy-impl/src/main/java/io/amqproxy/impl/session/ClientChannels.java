@@ -1,10 +1,13 @@
 package io.amqproxy.impl.session;
 
+import io.amqproxy.fixture.FaultAction;
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.FrameDecoder;
 import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.fixture.ClientIdentity;
+import io.amqproxy.impl.fixture.SessionRecording;
 import io.amqproxy.impl.loop.OutputBuffer;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
 import io.amqproxy.impl.upstream.Credentials;
@@ -32,11 +35,14 @@ final class ClientChannels {
     private final Credentials credentials;
     private final int channelMax;
     private final ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
+    private final ClientIdentity identity;
+    private final SessionRecording recording;
     private ClientChannel[] byId = new ClientChannel[8];
 
     ClientChannels(ClientSession session, LoopContext ctx, UpstreamPool pool, UpstreamLinks links,
                    OutputBuffer toClient, Credentials credentials, int channelMax,
-                   ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard) {
+                   ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard, ClientIdentity identity,
+                   SessionRecording recording) {
         this.session = session;
         this.ctx = ctx;
         this.pool = pool;
@@ -45,6 +51,13 @@ final class ClientChannels {
         this.credentials = credentials;
         this.channelMax = channelMax;
         this.exclusiveGuard = exclusiveGuard;
+        this.identity = identity;
+        this.recording = recording;
+    }
+
+    /** Who the client is, for fault rules. */
+    ClientIdentity identity() {
+        return identity;
     }
 
     /** A frame on channel {@code channel} (not 0, not a heartbeat). */
@@ -66,22 +79,63 @@ final class ClientChannels {
         }
         int method = FrameDecoder.methodId(buf, off);
         if (method == Methods.CHANNEL_OPEN) {
-            open(channel);
+            FaultAction fault = null;
+            if (!ctx.fixture.faults.isEmpty()) {
+                ctx.clientView.decodeClient(buf, off, len); // channel.open is not for a channel: only its id matters
+                fault = ctx.fixture.faults.decide(ctx.clientView, identity);
+            }
+            if (fault == null) {
+                open(channel, true);
+            } else {
+                openWithFault(channel, fault);
+            }
         } else {
             session.connectionError(ReplyCodes.CHANNEL_ERROR, ReplyCodes.text(ReplyCodes.CHANNEL_ERROR,
                     "expected 'channel.open' on channel " + channel), method);
         }
     }
 
+    /** Channel.Open as a fault rule has it: refused with a Close, answered late, never answered, or worse. */
+    private void openWithFault(int id, FaultAction fault) {
+        if (fault instanceof FaultAction.CloseConnection c) {
+            session.connectionError(c.code(), c.text(), Methods.CHANNEL_OPEN);
+        } else if (fault instanceof FaultAction.Reset) {
+            session.reset("connection reset by a fault rule");
+        } else if (fault instanceof FaultAction.CloseChannel c) {
+            ClientChannel ch = open(id, false);
+            if (ch != null) {
+                ch.closeByProxy(c.code(), c.text(), Methods.CHANNEL_OPEN);
+            }
+        } else if (fault instanceof FaultAction.Delay d) {
+            ClientChannel ch = open(id, false);
+            if (ch != null) {
+                ctx.loop.schedule(d.delay().toNanos(), () -> {
+                    if (byId[id] == ch && !session.isClosed()) {
+                        ctx.writer.channelOpenOk(toClient, id);
+                        session.markDirty();
+                    }
+                });
+            }
+        } else {
+            open(id, false); // dropped: the channel exists, its OpenOk never comes
+        }
+    }
+
     /** Channel.Open from the client: an upstream channel, then OpenOk. */
     void open(int id) {
+        open(id, true);
+    }
+
+    /** Opens channel {@code id}; {@code answer}: with OpenOk to the client. Returns it, or null on failure. */
+    private ClientChannel open(int id, boolean answer) {
         UpstreamConnection up = links.forChannel(pool, credentials);
         if (up == null) {
             session.connectionError(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR,
                     "the proxy cannot open a connection to the broker"), Methods.CHANNEL_OPEN);
-            return;
+            return null;
         }
-        ClientChannel ch = new ClientChannel(session, this, ctx, toClient, id, exclusiveGuard);
+        ClientChannel ch = new ClientChannel(session, this, ctx, toClient, id, exclusiveGuard,
+                recording.channelOpened(id));
         UpstreamChannel uc = up.takeParked(ch);
         if (uc == null) {
             uc = up.openChannel(ch);
@@ -89,7 +143,7 @@ final class ClientChannels {
         if (uc == null) {
             session.connectionError(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR,
                     "no upstream channel available"), Methods.CHANNEL_OPEN);
-            return;
+            return null;
         }
         ch.link(uc);
         if (id >= byId.length) {
@@ -98,8 +152,11 @@ final class ClientChannels {
         byId[id] = ch;
         ctx.metrics.clientChannels++;
         links.channelOpened(up);
-        ctx.writer.channelOpenOk(toClient, id);
-        session.markDirty();
+        if (answer) {
+            ctx.writer.channelOpenOk(toClient, id);
+            session.markDirty();
+        }
+        return ch;
     }
 
     /** A new upstream channel for {@code ch} on a connection for consumers, or {@code null} if none can be had. */
@@ -128,7 +185,7 @@ final class ClientChannels {
         for (int i = 0; i < byId.length; i++) {
             ClientChannel ch = byId[i];
             if (ch != null) {
-                ch.releaseUpstream(why);
+                ch.connectionGone(why);
                 byId[i] = null;
                 ctx.metrics.clientChannels--;
             }

@@ -1,5 +1,6 @@
 package io.amqproxy.impl.session;
 
+import io.amqproxy.fixture.FaultAction;
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.FrameDecoder;
 import io.amqproxy.impl.codec.Frames;
@@ -7,6 +8,7 @@ import io.amqproxy.impl.codec.MethodReader;
 import io.amqproxy.impl.codec.MethodWriter;
 import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
+import io.amqproxy.impl.fixture.ClientIdentity;
 import io.amqproxy.impl.loop.OutputBuffer;
 import io.amqproxy.impl.upstream.Credentials;
 import io.amqproxy.impl.upstream.UpstreamConnection;
@@ -52,6 +54,7 @@ final class ClientHandshake {
     private String vhost;
     private Credentials credentials;
     private boolean wantsBlocked;
+    private String connectionName;
     private int channelMax;
     private int frameMax;
     private int heartbeatSeconds;
@@ -123,12 +126,13 @@ final class ClientHandshake {
         }
         user = login.user();
         wantsBlocked = login.wantsBlockedNotifications();
+        connectionName = login.connectionName();
         credentials = new Credentials(login.user(), login.password(), null);
         Arrays.fill(login.password(), (byte) 0);
         // RabbitMQ judges the login before it sends Tune, and clients tell a refused login by that
         step = Step.AUTHENTICATING;
         session.pauseReading();
-        pool.authenticate(credentials, session);
+        pool.authenticate(credentials, session, connectionName);
     }
 
     private void onTuneOk(MethodReader r) {
@@ -160,9 +164,47 @@ final class ClientHandshake {
         credentials = credentials.withVhost(vhost);
         step = Step.VERIFYING;
         session.pauseReading();
+        FaultAction fault = ctx.fixture.faults.isEmpty() ? null : ctx.fixture.faults.decideOpen(identity());
+        if (fault == null) {
+            verify();
+            return;
+        }
+        if (fault instanceof FaultAction.Refuse refuse) {
+            refuseByFault(refuse.code(), refuse.text());
+        } else if (fault instanceof FaultAction.CloseConnection close) {
+            refuseByFault(close.code(), close.text());
+        } else if (fault instanceof FaultAction.Reset) {
+            session.reset("connection reset by a fault rule");
+        } else if (fault instanceof FaultAction.Delay d) {
+            ctx.loop.schedule(d.delay().toNanos(), this::verify);
+        } else if (!(fault instanceof FaultAction.Drop)) {
+            verify();
+        }
+        // dropped: never answered; the client waits for its OpenOk as for a broker that does not answer
+    }
+
+    private void verify() {
+        if (step != Step.VERIFYING || session.isClosed()) {
+            return;
+        }
         UpstreamConnection loggedIn = held;
         held = null;
+        if (ctx.config.faithful() && loggedIn != null) {
+            loggedIn.useClientTune(channelMax, frameMax, heartbeatSeconds);
+        }
         pool.verify(credentials, session, loggedIn);
+    }
+
+    private void refuseByFault(int code, String text) {
+        ctx.metrics.refusedLogins++;
+        session.connectionError(code, text.isEmpty() ? ReplyCodes.text(code, "refused by a fault rule") : text,
+                Methods.CONNECTION_OPEN);
+        session.resumeReading(); // to see the client's CloseOk
+    }
+
+    /** Who the client is, for fault rules; complete once Open was read. */
+    ClientIdentity identity() {
+        return new ClientIdentity(user, vhost, connectionName);
     }
 
     /** The broker accepted user and password: Tune the client. */
@@ -172,6 +214,12 @@ final class ClientHandshake {
         }
         held = loggedIn;
         int heartbeat = (int) ctx.config.timeouts().clientHeartbeat().toSeconds();
+        if (ctx.config.faithful() && loggedIn != null) {
+            // the client's own broker connection: it is offered what the broker offered, as it would be directly
+            channelMax = Math.min(channelMax, loggedIn.brokerChannelMax());
+            frameMax = Math.min(frameMax, loggedIn.frameMax());
+            heartbeat = loggedIn.brokerHeartbeat();
+        }
         ctx.writer.begin(Methods.CONNECTION_TUNE).u16(channelMax).u32(frameMax).u16(heartbeat).writeTo(toClient, 0);
         session.markDirty();
         step = Step.AWAIT_TUNE_OK;
@@ -235,6 +283,11 @@ final class ClientHandshake {
 
     boolean wantsBlocked() {
         return wantsBlocked;
+    }
+
+    /** The {@code connection_name} client property, or {@code null}. */
+    String connectionName() {
+        return connectionName;
     }
 
     int channelMax() {

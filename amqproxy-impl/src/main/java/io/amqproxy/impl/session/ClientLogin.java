@@ -32,7 +32,7 @@ final class ClientLogin {
     }
 
     /** What Connection.StartOk told us. The password is handed on to {@code Credentials} and not kept here. */
-    record Login(String user, byte[] password, boolean wantsBlockedNotifications) {
+    record Login(String user, byte[] password, boolean wantsBlockedNotifications, String connectionName) {
         @Override
         public String toString() {
             return "Login[user=" + user + "]";
@@ -45,12 +45,13 @@ final class ClientLogin {
         String mechanism = r.shortStr();
         byte[] response = r.longStrBytes();
         boolean blocked = capability(clientProperties, "connection.blocked");
+        String name = clientProperties.get("connection_name") instanceof String n ? n : null;
         try {
             if (mechanism.equals("PLAIN")) {
-                return plain(response, blocked);
+                return plain(response, blocked, name);
             }
             if (mechanism.equals("AMQPLAIN")) {
-                return amqplain(response, blocked);
+                return amqplain(response, blocked, name);
             }
         } finally {
             Arrays.fill(response, (byte) 0);
@@ -64,7 +65,7 @@ final class ClientLogin {
     }
 
     /** PLAIN: {@code [authzid] \0 user \0 password}. */
-    private static Login plain(byte[] response, boolean blocked) throws Refusal {
+    private static Login plain(byte[] response, boolean blocked, String name) throws Refusal {
         int first = indexOf(response, 0);
         int second = first < 0 ? -1 : indexOf(response, first + 1);
         if (second < 0) {
@@ -73,11 +74,11 @@ final class ClientLogin {
         }
         String user = new String(response, first + 1, second - first - 1, StandardCharsets.UTF_8);
         byte[] password = Arrays.copyOfRange(response, second + 1, response.length);
-        return new Login(user, password, blocked);
+        return new Login(user, password, blocked, name);
     }
 
     /** AMQPLAIN: a field table without its length prefix, with LOGIN and PASSWORD. */
-    private static Login amqplain(byte[] response, boolean blocked) throws Refusal {
+    private static Login amqplain(byte[] response, boolean blocked, String name) throws Refusal {
         Map<String, Object> table;
         try {
             MethodReader r = new MethodReader().resetRaw(ByteBuffer.wrap(response), 0, response.length);
@@ -90,7 +91,7 @@ final class ClientLogin {
             throw new Refusal(ReplyCodes.ACCESS_REFUSED, ReplyCodes.text(ReplyCodes.ACCESS_REFUSED,
                     "AMQPLAIN response lacks LOGIN or PASSWORD"));
         }
-        return new Login(user, password.getBytes(StandardCharsets.UTF_8), blocked);
+        return new Login(user, password.getBytes(StandardCharsets.UTF_8), blocked, name);
     }
 
     private static int indexOf(byte[] b, int from) {

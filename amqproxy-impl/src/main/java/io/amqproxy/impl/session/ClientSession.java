@@ -11,6 +11,7 @@ import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.Transport;
+import io.amqproxy.impl.fixture.SessionRecording;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
 import io.amqproxy.impl.upstream.UpstreamClient;
 import io.amqproxy.impl.upstream.UpstreamConnection;
@@ -19,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -60,6 +62,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
     /** Made when the client is admitted, with its credentials and channel_max. */
     private ClientChannels channels;
+    private SessionRecording recording = SessionRecording.OFF;
     private long closeDeadline;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
@@ -67,6 +70,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     public ClientSession(LoopContext ctx, UpstreamPool pool, SocketChannel socket, Transport transport) throws IOException {
         super(ctx.loop, socket);
         useTransport(transport);
+        useShaping(ctx.shapingToClients);
         this.ctx = ctx;
         this.pool = pool;
         this.remote = socket.getRemoteAddress();
@@ -75,9 +79,38 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         this.outputQuota = new ClientOutputQuota(ctx.config.limits(), ctx.clientOutputQueued);
     }
 
-    /** Registers for reading; loop thread only. */
+    /**
+     * Registers for reading; loop thread only. A fault rule may refuse the client first, by closing its socket
+     * before Connection.Start, so that it sees a connect failure; so does a broker that is down as far as the proxy
+     * knows ({@link UpstreamPool#readiness}).
+     */
     public void start() throws IOException {
-        register(SelectionKey.OP_READ);
+        if (!ctx.fixture.faults.isEmpty() && ctx.fixture.faults.refuseAtAccept()) {
+            closeSocket();
+            return;
+        }
+        // a broker known to be down looks down: a connect failure, which clients retry as they would directly
+        switch (pool.readiness()) {
+            case ADMIT -> register(SelectionKey.OP_READ);
+            case REFUSE -> closeSocket();
+            case PROBE -> pool.probeThen(this::probed);
+        }
+    }
+
+    /** The probe {@link #start} waited for is over: serve the client if a node answered. */
+    private void probed(boolean answered) {
+        if (isClosed()) {
+            return;
+        }
+        if (!answered) {
+            closeSocket();
+            return;
+        }
+        try {
+            register(SelectionKey.OP_READ);
+        } catch (IOException e) {
+            closeSocket();
+        }
     }
 
     boolean isOpen() {
@@ -90,7 +123,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     }
 
     private ClientInfo info() {
-        return new ClientInfo(remote, handshake.user(), handshake.vhost());
+        return new ClientInfo(remote, handshake.user(), handshake.vhost(), handshake.connectionName());
     }
 
     // --- reading
@@ -185,14 +218,20 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             return;
         }
         state = State.OPEN;
-        links.admittedOn(upstream);
+        links.admittedOn(upstream, ctx.config.faithful());
         exclusiveGuard = new ExclusiveQueueGuard<>(pool.exclusiveQueues(), handshake.vhost());
+        recording = SessionRecording.of(ctx.fixture.traffic, ctx.fixture.nextConnectionId(),
+                handshake.connectionName(), handshake.user(), handshake.vhost(),
+                remote instanceof InetSocketAddress a ? a.getPort() : 0);
         channels = new ClientChannels(this, ctx, pool, links, out, handshake.credentials(), handshake.channelMax(),
-                exclusiveGuard);
+                exclusiveGuard, handshake.identity(), recording);
         ctx.metrics.clientConnections++;
         announced = true;
         log.debug("client {} connected as {}", remote, handshake.credentials());
         ctx.listener.clientConnected(info());
+        if (pool.simulatedAlarm() != null) {
+            upstreamBlocked(pool.simulatedAlarm());
+        }
         resumeReading();
     }
 
@@ -245,6 +284,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             return;
         }
         ctx.writer.connectionCloseOk(out);
+        recording.closed(ReplyCodes.REPLY_SUCCESS, "client closed");
         disconnected("client closed");
         closeWhenFlushed();
     }
@@ -285,6 +325,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         markDirty();
         if (before == State.OPEN) {
             log.debug("client {} ({}) closed by the proxy: {} {}", remote, handshake.credentials(), replyCode, replyText);
+            recording.closed(replyCode, replyText);
             disconnected(replyCode + " " + replyText);
             releaseUpstreams("client connection closed", () -> { });
         } else {
@@ -307,15 +348,26 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     /** Gives back every upstream channel and deletes the client's exclusive queues; then runs {@code done}. */
     private void releaseUpstreams(String why, Runnable done) {
         channels.releaseAll(why);
+        UpstreamConnection own = ctx.config.faithful() ? links.admittedConnection() : null;
         links.detachAll();
         alarmHold.cancel();
-        ExclusiveQueueCleanup.deleteAll(exclusiveGuard, ctx, done);
+        ExclusiveQueueCleanup.deleteAll(exclusiveGuard, ctx, own == null ? done : () -> {
+            own.retire("its client is gone"); // faithful mode: the client's own connection ends with it
+            done.run();
+        });
+    }
+
+    /** A fault rule resets the client's TCP connection: RST, no AMQP goodbye. */
+    void reset(String reason) {
+        lingerZero();
+        onSocketLost(reason);
     }
 
     @Override
     protected void onSocketLost(String reason) {
         State before = state;
         state = State.CLOSED;
+        recording.closed(0, reason);
         closeSocket();
         if (before == State.OPEN || before == State.CLOSE_RECEIVED) {
             if (before == State.OPEN) {
@@ -341,6 +393,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         outputQuota.drained(); // the queue was dropped with the socket
         if (state == State.OPEN) {
             state = State.CLOSED;
+            recording.closed(0, "client socket closed");
             releaseUpstreams("client socket closed", () -> { });
             disconnected("client socket closed");
         }
@@ -349,10 +402,10 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected void afterPartialFlush() {
-        String exceeded = outputQuota.afterPartialFlush(out.size());
+        String exceeded = outputQuota.afterPartialFlush(queuedBytes());
         if (exceeded != null) {
             log.warn("client {} ({}) disconnected: {} ({} bytes queued for it, {} for all slow clients; limits {} and {})",
-                    remote, handshake.credentials(), exceeded, out.size(), outputQuota.total(),
+                    remote, handshake.credentials(), exceeded, queuedBytes(), outputQuota.total(),
                     ctx.config.limits().maxClientOutputBytes(), ctx.config.limits().maxTotalClientOutputBytes());
             onSocketLost(exceeded);
         }
@@ -365,11 +418,16 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     /** Proxy shutdown: Connection.Close 320 to a client, or just close one still in the handshake. */
     public void shutdown() {
+        disconnect(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
+                "the proxy is shutting down"));
+    }
+
+    /** Connection.Close with this reply to a client, or just close one still in the handshake. */
+    public void disconnect(int code, String text) {
         if (state == State.OPEN) {
-            connectionError(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
-                    "the proxy is shutting down"), 0);
+            connectionError(code, text, 0);
         } else if (state == State.HANDSHAKE) {
-            onSocketLost("proxy shutting down");
+            onSocketLost("disconnected: " + text);
         }
     }
 
@@ -389,6 +447,15 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                 if (!keepAlive(now, handshake.heartbeatSeconds(), !isReadPaused())) {
                     log.debug("client {} ({}) missed heartbeats", remote, handshake.credentials());
                     onSocketLost("missed heartbeats");
+                    return;
+                }
+                UpstreamConnection silent = handshake.heartbeatSeconds() == 0 ? null
+                        : links.silentBeyond(now, handshake.heartbeatSeconds());
+                if (silent != null) {
+                    // its broker stalled: the client learns within its own heartbeat timeout, as it would directly
+                    connectionError(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
+                            "the broker " + silent.node() + " has not been heard from for "
+                                    + TimeUnit.NANOSECONDS.toSeconds(silent.silentNanos(now)) + " s"), 0);
                 }
             }
             case CLOSE_SENT, CLOSE_RECEIVED -> {

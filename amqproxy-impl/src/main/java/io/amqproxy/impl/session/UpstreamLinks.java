@@ -18,6 +18,8 @@ final class UpstreamLinks {
     private final UpstreamClient client;
     private final List<UpstreamConnection> attached = new ArrayList<>(1);
     private UpstreamConnection primary;
+    /** The connection the client was admitted on. */
+    private UpstreamConnection admitted;
     /** Where this client's consuming channels go, when consumers are kept apart from publishers. */
     private UpstreamConnection consumerPrimary;
 
@@ -26,8 +28,17 @@ final class UpstreamLinks {
     }
 
     /** The connection the handshake verified the client's credentials on: its first channels go there. */
-    void admittedOn(UpstreamConnection upstream) {
+    void admittedOn(UpstreamConnection upstream, boolean own) {
         primary = upstream;
+        admitted = upstream;
+        if (own) {
+            attach(upstream); // a connection of the client's own: it is the client's from the start
+        }
+    }
+
+    /** The connection the client was admitted on: in faithful mode, its own. */
+    UpstreamConnection admittedConnection() {
+        return admitted;
     }
 
     /** A connection with room for a new channel, or {@code null} if no socket could be opened. */
@@ -70,6 +81,25 @@ final class UpstreamLinks {
             UpstreamConnection up = attached.get(i);
             if (up.isCongested()) {
                 up.stall(client);
+                return up;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * An open connection of this client's from which nothing has come for longer than its client may wait: twice
+     * the client's heartbeat interval, but never less than one and a half of the connection's own (between its
+     * heartbeats a healthy broker may be silent that long). {@code null} when all are heard from.
+     */
+    UpstreamConnection silentBeyond(long now, int clientHeartbeatSeconds) {
+        for (int i = -1; i < attached.size(); i++) {
+            UpstreamConnection up = i < 0 ? primary : attached.get(i);
+            if (up == null || !up.isOpen() || up.heartbeatSeconds() == 0) {
+                continue;
+            }
+            long limit = Math.max(2L * clientHeartbeatSeconds, up.heartbeatSeconds() * 3L / 2) * 1_000_000_000L;
+            if (up.silentNanos(now) > limit) {
                 return up;
             }
         }

@@ -54,6 +54,10 @@ final class AttachedClients {
         }
     }
 
+    boolean isEmpty() {
+        return clients.isEmpty();
+    }
+
     boolean isBlocked() {
         return blocked;
     }

@@ -1,6 +1,7 @@
 package io.amqproxy.impl.upstream;
 
-import io.amqproxy.ProxyConfig;
+import io.amqproxy.UpstreamTls;
+import io.amqproxy.Upstream;
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.MethodReader;
@@ -60,10 +61,16 @@ final class BrokerHandshake {
     }
 
     private final UpstreamConnection connection;
+    /** The client's {@code connection_name}, for a connection of its own (faithful mode); else {@code null}. */
+    private final String clientConnectionName;
     private final long id;
     private final LoopContext ctx;
     private final UpstreamPool pool;
-    private final ProxyConfig.Upstream target;
+    private final UpstreamNodes nodes;
+    /** The node this connection goes to, chosen when the connect starts; {@code null} before. */
+    private UpstreamNodes.Node node;
+    /** Whether {@link #node} counts this connection among its own (from open to close). */
+    private boolean countedOnNode;
     private final long startedAt;
     private Step step = Step.CONNECTING;
     /** When a connect delayed by backoff is due; 0 once connecting. */
@@ -74,32 +81,72 @@ final class BrokerHandshake {
     private int channelMax;
     private int frameMax;
     private int heartbeatSeconds;
+    /** The heartbeat interval the broker offered in its Tune, before {@link #agreedHeartbeat} capped it. */
+    private int offeredHeartbeat;
     private String error;
 
-    BrokerHandshake(UpstreamConnection connection, long id, LoopContext ctx, UpstreamPool pool) {
+    BrokerHandshake(UpstreamConnection connection, long id, LoopContext ctx, UpstreamPool pool, UpstreamNodes nodes,
+                    String clientConnectionName) {
         this.connection = connection;
+        this.clientConnectionName = clientConnectionName;
         this.id = id;
         this.ctx = ctx;
         this.pool = pool;
-        this.target = ctx.config.upstream();
+        this.nodes = nodes;
         this.startedAt = ctx.loop.now();
         this.deadline = startedAt + ctx.config.timeouts().upstreamConnect().toNanos();
         this.channelMax = ctx.config.limits().maxChannelsPerUpstream();
         this.frameMax = ctx.config.limits().frameMax();
     }
 
+    /** Whether a connect can start now, and if not, why. */
+    enum Start {
+        /** A node was chosen: connect to {@link #address()}. */
+        NOW,
+        /** Every node is in backoff, or a name is being resolved: the connect starts when that is over. */
+        LATER,
+        /** No node can be had at all (a name that does not resolve); see {@link #error()}. */
+        FAIL
+    }
+
     /**
-     * Whether to connect now. If the broker was unreachable a moment ago, the connect waits out the backoff, and
-     * the connect timeout counts from when it is due; {@link #connectDue} tells when.
+     * Chooses the node to connect to. If every node failed a moment ago, the connect waits out the first backoff to
+     * end, and the connect timeout counts from then ({@link #onTick} says when); if a name is still resolving,
+     * {@code whenResolved} runs once it has.
      */
-    boolean connectNow() {
-        long delay = pool.connectDelayNanos(ctx.loop.now());
-        if (delay <= 0) {
-            return true;
+    Start start(Runnable whenResolved) {
+        long now = ctx.loop.now();
+        node = nodes.pick(now, whenResolved);
+        if (node != null) {
+            connectAt = 0;
+            return Start.NOW;
         }
-        connectAt = ctx.loop.now() + delay;
-        deadline = connectAt + ctx.config.timeouts().upstreamConnect().toNanos();
-        return false;
+        long delay = nodes.nanosUntilUp(now);
+        if (delay > 0) {
+            connectAt = now + delay;
+            deadline = Math.max(deadline, connectAt + ctx.config.timeouts().upstreamConnect().toNanos());
+            return Start.LATER;
+        }
+        if (nodes.resolveError() != null && nodes.nodes().isEmpty()) {
+            error = ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, nodes.resolveError());
+            ctx.metrics.upstreamError = nodes.resolveError();
+            return Start.FAIL;
+        }
+        return Start.LATER; // a name resolves; whenResolved starts the connect
+    }
+
+    /** A connection opened instead of one whose node failed keeps the clients' original deadline. */
+    void keepDeadline(long original) {
+        deadline = original;
+    }
+
+    long deadline() {
+        return deadline;
+    }
+
+    /** The node chosen, or {@code null} before the connect starts. */
+    UpstreamNodes.Node node() {
+        return node;
     }
 
     /** What is due at {@code now}, before the connection is open. */
@@ -136,8 +183,10 @@ final class BrokerHandshake {
         ctx.metrics.upstreamConnects++;
         ctx.metrics.upstreamConnectNanos += System.nanoTime() - startedAt;
         ctx.metrics.upstreamError = null;
-        pool.brokerReached();
-        log.info("upstream #{} open to {} as {}", id, target, credentials);
+        nodes.reached(node, ctx.loop.now());
+        node.connections++;
+        countedOnNode = true;
+        log.info("upstream #{} open to {} as {}", id, node, credentials);
         ctx.listener.upstreamOpened(connection.info());
         return takeWaiters();
     }
@@ -155,16 +204,28 @@ final class BrokerHandshake {
         return takeWaiters();
     }
 
+    /** Hands the waiting clients to another connection (see {@link UpstreamPool#failOver}). */
+    void moveWaitersTo(UpstreamConnection other) {
+        takeWaiters().forEach(other::addWaiter);
+    }
+
     private List<UpstreamClient> takeWaiters() {
         List<UpstreamClient> all = new ArrayList<>(waiters);
         waiters.clear();
         return all;
     }
 
+    /** The open connection is closed or lost: its node has one connection fewer. */
+    void closed() {
+        if (countedOnNode) {
+            countedOnNode = false;
+            node.connections--;
+        }
+    }
+
     /** The address to connect to, now that the connect starts. */
     InetSocketAddress address() {
-        connectAt = 0;
-        return new InetSocketAddress(target.host(), target.port());
+        return node.address;
     }
 
     /**
@@ -173,10 +234,11 @@ final class BrokerHandshake {
      * @throws NoSuchAlgorithmException when this JVM has no TLS
      */
     Transport transport() throws NoSuchAlgorithmException {
+        Upstream target = node.upstream;
         if (!target.tls()) {
             return null;
         }
-        ProxyConfig.UpstreamTls tls = ctx.config.upstreamTls();
+        UpstreamTls tls = ctx.config.upstreamTls();
         SSLContext sslContext = tls.context() != null ? tls.context() : SSLContext.getDefault();
         return TlsTransport.client(sslContext, target.host(), target.port(), tls.verifyHostname());
     }
@@ -202,7 +264,10 @@ final class BrokerHandshake {
                 if (!offered.contains(" " + mechanism + " ")) {
                     return protocolError("broker does not offer the " + mechanism + " mechanism (offers:" + offered + ")");
                 }
-                BrokerLogin.writeStartOk(ctx.writer, out, credentials, id);
+                String name = ctx.config.faithful() ? clientConnectionName
+                        : ctx.config.upstreamConnectionName() != null ? ctx.config.upstreamConnectionName()
+                        : "amqproxy upstream #" + id;
+                BrokerLogin.writeStartOk(ctx.writer, out, credentials, name);
                 step = Step.AWAIT_TUNE;
                 return Outcome.CONTINUE;
             }
@@ -215,7 +280,8 @@ final class BrokerHandshake {
                 }
                 int brokerChannelMax = r.u16();
                 long brokerFrameMax = r.u32();
-                heartbeatSeconds = r.u16();
+                offeredHeartbeat = r.u16();
+                heartbeatSeconds = agreedHeartbeat(offeredHeartbeat);
                 int configured = ctx.config.limits().maxChannelsPerUpstream();
                 channelMax = brokerChannelMax == 0 ? configured : Math.min(brokerChannelMax, configured);
                 int ourFrameMax = ctx.config.limits().frameMax();
@@ -244,6 +310,26 @@ final class BrokerHandshake {
         }
     }
 
+    /** Faithful mode: TuneOk will carry what the client agreed to (0 for the broker's own channel_max or frame_max). */
+    void clientTune(int clientChannelMax, int clientFrameMax, int clientHeartbeat) {
+        if (clientChannelMax != 0) {
+            channelMax = Math.min(channelMax, clientChannelMax);
+        }
+        if (clientFrameMax != 0) {
+            frameMax = Math.min(frameMax, clientFrameMax);
+        }
+        heartbeatSeconds = clientHeartbeat;
+    }
+
+    /**
+     * The heartbeat interval to agree to: the broker's, but no longer than {@code upstreamHeartbeat}, so that a
+     * stalled broker is noticed in time for the clients it serves (0 in the setting keeps the broker's).
+     */
+    private int agreedHeartbeat(int offered) {
+        int cap = (int) ctx.config.timeouts().upstreamHeartbeat().toSeconds();
+        return cap > 0 && (offered == 0 || offered > cap) ? cap : offered;
+    }
+
     /** TuneOk and Open of {@code vhost}: for a connection that waited for its vhost, when a client names it. */
     void sendTuneOkAndOpen(OutputBuffer out, String vhost) {
         MethodWriter w = ctx.writer;
@@ -267,9 +353,25 @@ final class BrokerHandshake {
      * reply text that clients waiting for this connection get with 320.
      */
     String unreachable(String why) {
-        pool.brokerUnreachable(ctx.loop.now());
-        ctx.metrics.upstreamError = "broker " + target + " unreachable: " + why;
-        return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + target + " unreachable: " + why);
+        String which = node != null ? (node.upstream.tls() ? "amqps://" : "amqp://") + node : String.valueOf(nodes.nodes());
+        if (node != null) {
+            nodes.failed(node, ctx.loop.now(), why);
+        }
+        ctx.metrics.upstreamError = "broker " + which + " unreachable: " + why;
+        return ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "broker " + which + " unreachable: " + why);
+    }
+
+    /** The open connection to the node was lost: the node goes into backoff (see {@link UpstreamNodes#lost}). */
+    void nodeLost(String why) {
+        if (node != null) {
+            nodes.lost(node, ctx.loop.now(), why);
+            ctx.metrics.upstreamError = "broker " + (node.upstream.tls() ? "amqps://" : "amqp://") + node + " " + why;
+        }
+    }
+
+    /** Whether the set this connection draws from has more than one node, so that messages must say which. */
+    boolean oneOfSeveralNodes() {
+        return nodes.nodes().size() > 1;
     }
 
     /** Logged in, waiting for a client to name the vhost. */
@@ -288,6 +390,11 @@ final class BrokerHandshake {
 
     int frameMax() {
         return frameMax;
+    }
+
+    /** The broker's own offer, which faithful mode passes on to the client as the broker made it. */
+    int offeredHeartbeat() {
+        return offeredHeartbeat;
     }
 
     int heartbeatSeconds() {

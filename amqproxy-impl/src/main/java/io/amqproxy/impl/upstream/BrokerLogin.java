@@ -22,16 +22,21 @@ final class BrokerLogin {
         return credentials.needsAmqplain() ? "AMQPLAIN" : "PLAIN";
     }
 
-    /** Queues StartOk for {@code credentials} on channel 0; the response bytes are wiped once written. */
-    static void writeStartOk(MethodWriter w, OutputBuffer out, Credentials credentials, long upstreamId) {
+    /**
+     * Queues StartOk for {@code credentials} on channel 0; the response bytes are wiped once written.
+     *
+     * @param connectionName the {@code connection_name} the broker shows for it; {@code null} for none (a client of
+     *                       its own that gave none, in faithful mode)
+     */
+    static void writeStartOk(MethodWriter w, OutputBuffer out, Credentials credentials, String connectionName) {
         String mechanism = mechanism(credentials);
         byte[] response = mechanism.equals("PLAIN") ? credentials.plainResponse() : credentials.amqplainResponse();
-        w.begin(Methods.CONNECTION_START_OK).table(clientProperties(upstreamId)).shortStr(mechanism)
+        w.begin(Methods.CONNECTION_START_OK).table(clientProperties(connectionName)).shortStr(mechanism)
                 .longStr(response).shortStr("en_US").writeTo(out, 0);
         Arrays.fill(response, (byte) 0);
     }
 
-    private static Map<String, Object> clientProperties(long upstreamId) {
+    private static Map<String, Object> clientProperties(String connectionName) {
         Map<String, Object> caps = new LinkedHashMap<>();
         caps.put("publisher_confirms", true);
         caps.put("exchange_exchange_bindings", true);
@@ -42,7 +47,9 @@ final class BrokerLogin {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put("product", "amqproxy-java");
         props.put("platform", "Java " + System.getProperty("java.version"));
-        props.put("connection_name", "amqproxy upstream #" + upstreamId);
+        if (connectionName != null) {
+            props.put("connection_name", connectionName);
+        }
         props.put("capabilities", caps);
         return props;
     }

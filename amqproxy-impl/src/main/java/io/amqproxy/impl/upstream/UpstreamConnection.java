@@ -45,6 +45,10 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     /** Opened for channels that consume; publishers' channels never go here (see UpstreamPool.forConsumer). */
     private final boolean forConsumers;
     private final BrokerHandshake handshake;
+    /** The brokers this connection may go to. */
+    private final UpstreamNodes nodes;
+    /** The client's {@code connection_name}, for a connection of its own (faithful mode). */
+    private final String clientConnectionName;
     private Credentials credentials;
     /** What clients queue before the connection is open; moved to the socket's output once it is. */
     private final OutputBuffer pending;
@@ -55,15 +59,18 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     /** When a retired connection stops waiting for the broker's CloseOk. */
     private long closeDeadline;
 
-    UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, Credentials credentials, boolean forConsumers)
-            throws IOException {
+    UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, UpstreamNodes nodes, Credentials credentials,
+                       boolean forConsumers, String clientConnectionName) throws IOException {
         super(ctx.loop, SocketChannel.open());
+        useShaping(ctx.shapingToBroker);
         this.id = id;
         this.ctx = ctx;
         this.pool = pool;
         this.forConsumers = forConsumers;
         this.credentials = credentials;
-        this.handshake = new BrokerHandshake(this, id, ctx, pool);
+        this.handshake = new BrokerHandshake(this, id, ctx, pool, nodes, clientConnectionName);
+        this.nodes = nodes;
+        this.clientConnectionName = clientConnectionName;
         this.pending = new OutputBuffer(ctx.loop.pool());
         this.channels = new UpstreamChannels(this, ctx);
         this.clients = new AttachedClients(pool);
@@ -71,22 +78,72 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     // --- opening: the socket operations BrokerHandshake decides
 
-    /** Starts the non-blocking connect; failures surface as {@link UpstreamClient#upstreamRefused}. */
+    /**
+     * Starts the non-blocking connect to a node that is up; failures surface as
+     * {@link UpstreamClient#upstreamRefused}. When every node is in backoff, or a name is still resolving, the
+     * connect starts later, within the connect timeout.
+     */
     void connect() {
-        if (handshake.connectNow()) {
-            connectNow();
-        } else {
-            ctx.loop.addTickable(this); // onTick connects when the backoff is over
+        if (state != State.OPENING || isClosed()) {
+            return;
         }
-    }
-
-    private void connectNow() {
-        connectTo(handshake.address());
+        switch (handshake.start(this::connect)) {
+            case NOW -> connectTo(handshake.address());
+            case LATER -> {
+                if (tickIndex() < 0) {
+                    ctx.loop.addTickable(this); // onTick connects when the backoff is over, or gives up
+                }
+            }
+            case FAIL -> fail(ReplyCodes.CONNECTION_FORCED, handshake.error());
+        }
     }
 
     @Override
     protected void onConnectFailed(Exception e) {
-        fail(ReplyCodes.CONNECTION_FORCED, handshake.unreachable(e.getMessage()));
+        nodeFailed(e.getMessage());
+    }
+
+    /**
+     * The node this connection went to did not answer as a broker: it goes into backoff, and the clients waiting
+     * are handed to a connection to another node that is up, if there is one and time left; else they are refused.
+     */
+    private void nodeFailed(String why) {
+        String text = handshake.unreachable(why);
+        if (state == State.OPENING && pool.failOver(this, handshake)) {
+            log.info("upstream #{} ({}): {}; its clients go on with another node", id, credentials, text);
+        }
+        fail(ReplyCodes.CONNECTION_FORCED, text);
+    }
+
+    /** Whether this connection goes to one of {@code brokers}. */
+    boolean goesTo(UpstreamNodes brokers) {
+        return nodes == brokers;
+    }
+
+    String clientConnectionName() {
+        return clientConnectionName;
+    }
+
+    /** A connection opened for clients whose first connection failed keeps their deadline. */
+    void keepDeadline(long deadline) {
+        handshake.keepDeadline(deadline);
+    }
+
+    /** Logged in, waiting for a vhost that another set of brokers serves: closed without a word to anyone. */
+    void abandon() {
+        pool.remove(this);
+        state = State.CLOSED;
+        closeSocket();
+    }
+
+    /** How long nothing came from the broker; a client may judge its own liveness by it. */
+    public long silentNanos(long now) {
+        return now - lastReadNanos;
+    }
+
+    /** The heartbeat interval agreed with the broker, seconds; 0 for none. */
+    public int heartbeatSeconds() {
+        return handshake.heartbeatSeconds();
     }
 
     @Override
@@ -111,8 +168,26 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             case AUTHENTICATED -> handshake.authenticated();
             case OPENED -> opened();
             case CLOSED_BY_BROKER -> onBrokerClose(r);
-            case PROTOCOL_ERROR -> fail(ReplyCodes.CONNECTION_FORCED, handshake.error());
+            case PROTOCOL_ERROR -> nodeFailed(handshake.error());
         }
+    }
+
+    /**
+     * Faithful mode: the broker connection of one client takes the channel_max, frame_max and heartbeat that client
+     * agreed to, in place of the proxy's; call before {@link #assignVhost}.
+     */
+    public void useClientTune(int channelMax, int frameMax, int heartbeatSeconds) {
+        handshake.clientTune(channelMax, frameMax, heartbeatSeconds);
+    }
+
+    /** The broker's Tune as far as the proxy accepts it: its channel_max and frame_max. */
+    public int brokerChannelMax() {
+        return handshake.channelMax();
+    }
+
+    /** The heartbeat interval the broker offered, as it offered it (faithful mode passes it on unchanged). */
+    public int brokerHeartbeat() {
+        return handshake.offeredHeartbeat();
     }
 
     /** Opens the vhost a client asked for on this logged-in connection; {@code client} hears the outcome. */
@@ -197,7 +272,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** Whether the broker side is so far behind that clients feeding it should pause. */
     public boolean isCongested() {
-        return out.size() + pending.size() > ctx.config.limits().maxUpstreamOutputBytes();
+        return queuedBytes() + pending.size() > ctx.config.limits().maxUpstreamOutputBytes();
     }
 
     /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
@@ -262,7 +337,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     protected void onBytesWritten(long n) {
         ctx.metrics.bytesToUpstream += n;
         ctx.metrics.framesToUpstream += out.takeFrameCount();
-        if (out.size() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
+        if (queuedBytes() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
             clients.resumeStalled();
         }
     }
@@ -278,8 +353,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         ctx.writer.connectionClose(out, replyCode, replyText, 0);
         if (state != State.OPEN) {
             // not a broker at all (an HTTP server, another protocol): say so, and where
-            fail(ReplyCodes.CONNECTION_FORCED, handshake.unreachable("it answered with something that is not AMQP 0-9-1 ("
-                    + replyText + ")"));
+            nodeFailed("it answered with something that is not AMQP 0-9-1 (" + replyText + ")");
             return;
         }
         fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "broker sent a broken frame: " + replyText));
@@ -334,12 +408,27 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         ctx.writer.connectionCloseOk(out);
         markDirty();
         log.info("upstream #{} ({}) closed by the broker: {} {}", id, credentials, code, text);
+        if (state == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
+            // the node shuts down (or an operator closed the connection): reconnecting clients try the others first
+            handshake.nodeLost("closed by the broker: " + code + " " + text);
+            if (handshake.oneOfSeveralNodes()) {
+                text = text + " (node " + node() + ")";
+            }
+        }
         fail(code, text);
     }
 
     public UpstreamInfo info() {
-        return new UpstreamInfo(id, ctx.config.upstream().host(), ctx.config.upstream().port(), credentials.user(),
+        UpstreamNodes.Node node = handshake.node();
+        return new UpstreamInfo(id, node == null ? ctx.config.upstream().host() : node.upstream.host(),
+                node == null ? ctx.config.upstream().port() : node.upstream.port(), credentials.user(),
                 credentials.vhost());
+    }
+
+    /** The node this connection goes to, as metrics and messages name it. */
+    public String node() {
+        UpstreamNodes.Node node = handshake.node();
+        return node == null ? "(none yet)" : node.label;
     }
 
     // --- ending
@@ -357,6 +446,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 c.upstreamRetired(this);
             }
             ctx.metrics.upstreamConnections--;
+            handshake.closed();
             ctx.listener.upstreamClosed(info(), ReplyCodes.REPLY_SUCCESS, why);
         } else if (state == State.OPENING) {
             fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, why));
@@ -374,6 +464,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         pool.remove(this);
         if (wasOpen) {
             ctx.metrics.upstreamConnections--;
+            handshake.closed();
             ctx.listener.upstreamClosed(info(), code, text);
             log.info("upstream #{} ({}) lost: {} {}", id, credentials, code, text);
         }
@@ -414,10 +505,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                     "Login was refused: the broker closed the connection after the login was sent"));
             return;
         }
-        String text = state == State.OPEN
-                ? ReplyCodes.text(ReplyCodes.CONNECTION_FORCED, "connection to the broker lost: " + reason)
-                : handshake.unreachable(reason);
-        fail(ReplyCodes.CONNECTION_FORCED, text);
+        if (state == State.OPEN) {
+            handshake.nodeLost("connection lost: " + reason);
+            fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
+                    "connection to the broker " + node() + " lost: " + reason));
+        } else {
+            nodeFailed(reason);
+        }
     }
 
     @Override
@@ -442,7 +536,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
                 switch (handshake.onTick(now)) {
                     case CONNECT -> {
                         ctx.loop.removeTickable(this); // registering the socket adds it again
-                        connectNow();
+                        connect();
                     }
                     case LEAVE -> {
                         pool.remove(this);
@@ -458,12 +552,17 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             case OPEN -> {
                 int heartbeat = handshake.heartbeatSeconds();
                 if (!keepAlive(now, heartbeat, true)) {
+                    handshake.nodeLost("missed heartbeats for " + 2 * heartbeat + " s");
                     fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
-                            "broker missed heartbeats for " + 2 * heartbeat + " s"));
+                            "broker " + node() + " missed heartbeats for " + 2 * heartbeat + " s"));
                     return;
                 }
                 channels.endQuarantines(now);
                 long idle = ctx.config.timeouts().idleUpstream().toNanos();
+                boolean ownedByClient = ctx.config.faithful() && !clients.isEmpty();
+                if (ownedByClient) {
+                    return; // a client's own connection lives as long as the client
+                }
                 if (channels.idle() && !handshake.hasWaiters() && now - channels.idleSince() >= idle) {
                     retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
                 } else if (channels.idle() && expired()) {

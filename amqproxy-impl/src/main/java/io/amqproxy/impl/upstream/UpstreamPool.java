@@ -11,8 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The upstream connections of one event loop, by credentials. A client is admitted only when a connection
@@ -24,22 +24,161 @@ public final class UpstreamPool {
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
-
     private final LoopContext ctx;
     private final Map<Credentials, List<UpstreamConnection>> byCredentials = new HashMap<>();
     private final ExclusiveQueues<UpstreamConnection> exclusiveQueues = new ExclusiveQueues<>();
     /** Connections the broker has blocked (a resource alarm); while any is, see {@link #alarmOn()}. */
     private int blocked;
+    /** The reason of the resource alarm the test fixture simulates, or {@code null}. */
+    private String simulatedAlarm;
     /** Clients holding a publish back until the alarm is over. */
     private final Set<Runnable> alarmWaiters = new LinkedHashSet<>();
-    /** Broker unreachable this many times in a row; new connects wait {@link #retryAt} (backoff). */
-    private int consecutiveFailures;
-    private long retryAt;
+    /** The brokers of the default upstreams. */
+    private final UpstreamNodes defaultNodes;
+    /** Clients waiting for the probe under way ({@link #probeThen}); empty when none runs. */
+    private final List<Consumer<Boolean>> probeWaiters = new ArrayList<>();
+    /** The brokers of vhosts routed to upstreams of their own. */
+    private final Map<String, UpstreamNodes> vhostNodes = new HashMap<>();
 
     public UpstreamPool(LoopContext ctx) {
         this.ctx = ctx;
+        this.defaultNodes = new UpstreamNodes(ctx, ctx.config.upstreams());
+        ctx.config.vhostUpstreams().forEach((vhost, upstreams) -> vhostNodes.put(vhost, new UpstreamNodes(ctx, upstreams)));
+    }
+
+    /** The brokers for {@code credentials}: its vhost's own, or the default ones (also before the vhost is known). */
+    private UpstreamNodes nodesFor(Credentials credentials) {
+        UpstreamNodes own = credentials.vhost() == null ? null : vhostNodes.get(credentials.vhost());
+        return own != null ? own : defaultNodes;
+    }
+
+    /** Open connections by node, for metrics; every node known so far is listed, with 0 if need be. */
+    public Map<String, Long> connectionsByNode() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        allNodes().forEach(n -> m.merge(n.label, (long) n.connections, Long::sum));
+        return m;
+    }
+
+    /** Failed attempts by node, for metrics. */
+    public Map<String, Long> connectFailuresByNode() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        allNodes().forEach(n -> m.merge(n.label, n.connectFailures, Long::sum));
+        return m;
+    }
+
+    /** Every node of every set as this loop knows it, for the health check. */
+    public List<NodeState> nodeStates() {
+        List<NodeState> states = new ArrayList<>();
+        addStates(states, io.amqproxy.ProxyHealth.DEFAULT_SET, defaultNodes);
+        vhostNodes.forEach((vhost, nodes) -> addStates(states, "vhost:" + vhost, nodes));
+        return states;
+    }
+
+    private static void addStates(List<NodeState> states, String set, UpstreamNodes nodes) {
+        for (UpstreamNodes.Node n : nodes.nodes()) {
+            states.add(new NodeState(set, n.label, n.answering(), n.connections, n.lastError, n.lastChangeAt));
+        }
+    }
+
+    private List<UpstreamNodes.Node> allNodes() {
+        List<UpstreamNodes.Node> all = new ArrayList<>(defaultNodes.nodes());
+        vhostNodes.values().forEach(n -> all.addAll(n.nodes()));
+        return all;
+    }
+
+    /** What to do with a client that has just connected, before it is sent Connection.Start. */
+    public enum Readiness {
+        /** Serve it. */
+        ADMIT,
+        /** Close its socket: every node is known to be down (see {@link #readiness}). */
+        REFUSE,
+        /** Every node failed its last attempt, and a backoff is over: {@link #probeThen probe} a node first. */
+        PROBE
+    }
+
+    /**
+     * Whether a new client can be served. When no connection of this loop is open and every node of every upstream
+     * set failed its last attempt, the brokers are down as far as the proxy knows: while the nodes are in their
+     * backoff the client is refused at once, and after it a node is probed before the client is let in. Either way
+     * a broker that is down costs the client a connect failure, which clients retry, instead of a refusal after its
+     * login, which some take for a wrong password.
+     */
+    public Readiness readiness() {
+        for (List<UpstreamConnection> list : byCredentials.values()) {
+            for (UpstreamConnection c : list) {
+                if (c.isOpen()) {
+                    return Readiness.ADMIT;
+                }
+            }
+        }
+        boolean allFailed = defaultNodes.lastAttemptsFailed();
+        for (UpstreamNodes n : vhostNodes.values()) {
+            allFailed &= n.lastAttemptsFailed();
+        }
+        if (!allFailed) {
+            return Readiness.ADMIT;
+        }
+        long now = ctx.loop.now();
+        boolean down = defaultNodes.knownDown(now);
+        for (UpstreamNodes n : vhostNodes.values()) {
+            down &= n.knownDown(now);
+        }
+        return down ? Readiness.REFUSE : Readiness.PROBE;
+    }
+
+    /**
+     * Probes the default upstream set's nodes that are out of their backoff, one after the other, until one
+     * answers; {@code then} hears whether one did. Clients arriving meanwhile wait for the same probe.
+     */
+    public void probeThen(Consumer<Boolean> then) {
+        probeWaiters.add(then);
+        if (probeWaiters.size() == 1) {
+            probeNext();
+        }
+    }
+
+    private void probeNext() {
+        UpstreamNodes.Node node = defaultNodes.pick(ctx.loop.now(), () -> { });
+        if (node == null) {
+            probeDone(false);
+            return;
+        }
+        NodeProbe.start(ctx, defaultNodes, node, answered -> {
+            if (answered) {
+                probeDone(true);
+            } else {
+                probeNext();
+            }
+        });
+    }
+
+    private void probeDone(boolean answered) {
+        List<Consumer<Boolean>> waiting = new ArrayList<>(probeWaiters);
+        probeWaiters.clear();
+        waiting.forEach(w -> w.accept(answered));
+    }
+
+    /**
+     * A connection still opening found its node down: opens one to another node that is up, with the same
+     * clients waiting and the same deadline, and counts a failover.
+     *
+     * @return whether another connection took the waiting clients over
+     */
+    boolean failOver(UpstreamConnection failed, BrokerHandshake handshake) {
+        long now = ctx.loop.now();
+        UpstreamNodes nodes = nodesFor(failed.credentials());
+        if (!handshake.hasWaiters() || now - handshake.deadline() > 0 || nodes.nanosUntilUp(now) > 0) {
+            return false;
+        }
+        UpstreamConnection next = open(failed.credentials(), failed.isForConsumers(), failed.clientConnectionName());
+        if (next == null) {
+            return false;
+        }
+        handshake.moveWaitersTo(next);
+        next.keepDeadline(handshake.deadline());
+        ctx.metrics.failovers++;
+        next.connect();
+        return true;
     }
 
     /** Who declared which exclusive queue through this loop's connections. */
@@ -52,7 +191,12 @@ public final class UpstreamPool {
      * at once when an open connection with the same login proves them, otherwise by logging in a new
      * connection that then waits for the client's vhost.
      */
-    public void authenticate(Credentials login, UpstreamClient client) {
+    public void authenticate(Credentials login, UpstreamClient client, String connectionName) {
+        if (ctx.config.faithful()) {
+            // a connection of the client's own, under its name, as it would have directly
+            openFor(login, client, connectionName);
+            return;
+        }
         for (Map.Entry<Credentials, List<UpstreamConnection>> e : byCredentials.entrySet()) {
             if (e.getKey().sameLogin(login)) {
                 for (UpstreamConnection c : e.getValue()) {
@@ -76,7 +220,7 @@ public final class UpstreamPool {
                 }
             }
         }
-        openFor(login, client);
+        openFor(login, client, null);
     }
 
     /**
@@ -84,7 +228,7 @@ public final class UpstreamPool {
      * connection already proves them, otherwise when a connection opening for them finishes.
      */
     public void verify(Credentials credentials, UpstreamClient client, UpstreamConnection held) {
-        List<UpstreamConnection> list = byCredentials.get(credentials);
+        List<UpstreamConnection> list = ctx.config.faithful() ? null : byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
                 if (c.takesNewClients()) {
@@ -94,8 +238,11 @@ public final class UpstreamPool {
             }
         }
         if (held != null && held.isAwaitingVhost() && held.credentials().sameLogin(credentials)) {
-            held.assignVhost(credentials.vhost(), client);
-            return;
+            if (held.goesTo(nodesFor(credentials))) {
+                held.assignVhost(credentials.vhost(), client);
+                return;
+            }
+            held.abandon(); // logged in where the default upstreams are, but this vhost has brokers of its own
         }
         if (list != null) {
             for (UpstreamConnection c : list) {
@@ -105,12 +252,15 @@ public final class UpstreamPool {
                 }
             }
         }
-        openFor(credentials, client);
+        openFor(credentials, client, null);
     }
 
-    /** Opens a new connection for {@code credentials}; {@code client} hears how it ends. */
-    private void openFor(Credentials credentials, UpstreamClient client) {
-        UpstreamConnection c = open(credentials, false);
+    /**
+     * Opens a new connection for {@code credentials}; {@code client} hears how it ends. {@code connectionName}: the
+     * client's, for a connection of its own (faithful mode).
+     */
+    private void openFor(Credentials credentials, UpstreamClient client, String connectionName) {
+        UpstreamConnection c = open(credentials, false, connectionName);
         if (c == null) {
             client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
                     ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
@@ -143,6 +293,9 @@ public final class UpstreamPool {
         if (takesChannel(preferred, forConsumers)) {
             return preferred;
         }
+        if (ctx.config.faithful()) {
+            return null; // a client's channels go only to its own connection
+        }
         List<UpstreamConnection> list = byCredentials.get(credentials);
         if (list != null) {
             for (UpstreamConnection c : list) {
@@ -151,7 +304,7 @@ public final class UpstreamPool {
                 }
             }
         }
-        UpstreamConnection c = open(credentials, forConsumers);
+        UpstreamConnection c = open(credentials, forConsumers, null);
         if (c != null) {
             c.connect();
         }
@@ -196,6 +349,26 @@ public final class UpstreamPool {
         blocked++;
     }
 
+    /**
+     * Starts or ends a resource alarm the test fixture simulates: it counts as one more blocked connection, so
+     * publishes are held in the proxy as during a real alarm.
+     */
+    public void simulateAlarm(String reason) {
+        if (reason != null && simulatedAlarm == null) {
+            alarmRaised();
+        } else if (reason == null && simulatedAlarm != null) {
+            simulatedAlarm = null;
+            alarmCleared();
+            return;
+        }
+        simulatedAlarm = reason;
+    }
+
+    /** The reason of a simulated alarm in force, or {@code null}. */
+    public String simulatedAlarm() {
+        return simulatedAlarm;
+    }
+
     void alarmCleared() {
         if (blocked > 0 && --blocked == 0 && !alarmWaiters.isEmpty()) {
             List<Runnable> resume = new ArrayList<>(alarmWaiters);
@@ -204,32 +377,15 @@ public final class UpstreamPool {
         }
     }
 
-    private UpstreamConnection open(Credentials credentials, boolean forConsumers) {
+    private UpstreamConnection open(Credentials credentials, boolean forConsumers, String connectionName) {
         try {
-            UpstreamConnection c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, credentials, forConsumers);
+            UpstreamConnection c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, nodesFor(credentials),
+                    credentials, forConsumers, connectionName);
             byCredentials.computeIfAbsent(credentials, k -> new ArrayList<>(2)).add(c);
             return c;
         } catch (IOException e) {
             return null;
         }
-    }
-
-    /**
-     * How long a new connection must wait before it connects: 0 normally; after the broker was unreachable,
-     * 100 ms doubling up to 2 s, so a dead broker costs one attempt per interval instead of a busy loop.
-     */
-    long connectDelayNanos(long now) {
-        return consecutiveFailures == 0 ? 0 : Math.max(0, retryAt - now);
-    }
-
-    void brokerUnreachable(long now) {
-        consecutiveFailures++;
-        long backoff = Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(consecutiveFailures - 1, 10));
-        retryAt = now + backoff;
-    }
-
-    void brokerReached() {
-        consecutiveFailures = 0;
     }
 
     void rekey(UpstreamConnection c, Credentials before) {

@@ -4,52 +4,15 @@ import io.amqproxy.impl.loop.BufferPool;
 import io.amqproxy.impl.loop.OutputBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class FrameWriterTest {
 
     /** Everything written to the output, as the socket would have received it. */
-    private static ByteBuffer written(OutputBuffer out) throws Exception {
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        GatheringByteChannel channel = new GatheringByteChannel() {
-            @Override
-            public long write(ByteBuffer[] srcs, int offset, int length) {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    n += write(srcs[i]);
-                }
-                return n;
-            }
-
-            @Override
-            public long write(ByteBuffer[] srcs) {
-                return write(srcs, 0, srcs.length);
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                byte[] b = new byte[n];
-                src.get(b);
-                sink.writeBytes(b);
-                return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        out.writeTo(channel, new ByteBuffer[8]);
-        return ByteBuffer.wrap(sink.toByteArray());
+    private static ByteBuffer written(OutputBuffer out) {
+        return ByteBuffer.wrap(io.amqproxy.impl.loop.OutputBytes.drain(out));
     }
 
     @Test

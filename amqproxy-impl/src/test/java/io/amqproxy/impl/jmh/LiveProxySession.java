@@ -4,6 +4,7 @@ import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.ProxyListener;
 import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.fixture.Fixture;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.EventLoopAccess;
 import io.amqproxy.impl.loop.PlainTransport;
@@ -74,7 +75,8 @@ final class LiveProxySession implements AutoCloseable {
         ScriptedBroker broker = ScriptedBroker.start(0);
         ProxyConfig config = AmqProxy.builder().upstream(broker.uri()).build();
         EventLoop loop = new EventLoop("jmh-proxy-loop", config.limits().frameMax());
-        LoopContext ctx = new LoopContext(loop, config, ProxyListener.NOOP, new AtomicInteger(), new AtomicLong());
+        LoopContext ctx = new LoopContext(loop, config, ProxyListener.NOOP, new AtomicInteger(), new AtomicLong(),
+                new Fixture(config), Runnable::run);
         UpstreamPool pool = new UpstreamPool(ctx);
         ServerSocketChannel listener = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

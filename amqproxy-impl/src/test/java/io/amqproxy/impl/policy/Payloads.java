@@ -7,9 +7,7 @@ import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.loop.BufferPool;
 import io.amqproxy.impl.loop.OutputBuffer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 import java.util.function.Consumer;
 
 /**
@@ -102,43 +100,6 @@ final class Payloads {
 
     /** Everything queued in {@code out}, as a socket would receive it; {@code out} is emptied. */
     static byte[] bytes(OutputBuffer out) {
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        try {
-            out.writeTo(new GatheringByteChannel() {
-                @Override
-                public long write(ByteBuffer[] srcs, int offset, int length) {
-                    long n = 0;
-                    for (int i = offset; i < offset + length; i++) {
-                        n += write(srcs[i]);
-                    }
-                    return n;
-                }
-
-                @Override
-                public long write(ByteBuffer[] srcs) {
-                    return write(srcs, 0, srcs.length);
-                }
-
-                @Override
-                public int write(ByteBuffer src) {
-                    byte[] b = new byte[src.remaining()];
-                    src.get(b);
-                    sink.writeBytes(b);
-                    return b.length;
-                }
-
-                @Override
-                public boolean isOpen() {
-                    return true;
-                }
-
-                @Override
-                public void close() {
-                }
-            }, new ByteBuffer[16]);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-        return sink.toByteArray();
+        return io.amqproxy.impl.loop.OutputBytes.drain(out);
     }
 }

@@ -3,6 +3,7 @@ package io.amqproxy.impl.upstream;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyListener;
 import io.amqproxy.impl.LoopContext;
+import io.amqproxy.impl.fixture.Fixture;
 import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.loop.OutputBuffer;
@@ -12,10 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,10 +59,12 @@ class UpstreamConnectionFramesTest {
     void openByHand() throws Exception {
         var config = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build();
         loop = new EventLoop("test-loop", config.limits().frameMax());
-        LoopContext ctx = new LoopContext(loop, config, ProxyListener.NOOP, new AtomicInteger(), new AtomicLong());
+        LoopContext ctx = new LoopContext(loop, config, ProxyListener.NOOP, new AtomicInteger(), new AtomicLong(),
+                new Fixture(config), Runnable::run);
         pool = new UpstreamPool(ctx);
-        up = new UpstreamConnection(1, ctx, pool, new Credentials("guest", "guest".getBytes(StandardCharsets.UTF_8), "/"),
-                false);
+        up = new UpstreamConnection(1, ctx, pool, new UpstreamNodes(ctx, config.upstreams()),
+                new Credentials("guest", "guest".getBytes(StandardCharsets.UTF_8), "/"), false, null);
+        up.connect(); // picks the one node and starts a connect that nobody will finish
         up.onConnected(); // as if the TCP connect had completed
         assertThat(take(up.socketOutput())).startsWith(Frames.PROTOCOL_HEADER);
         brokerSends(Frames.method(0, Frames.CONNECTION, 10, Frames.args().octet(0).octet(9)
@@ -89,41 +90,8 @@ class UpstreamConnectionFramesTest {
         assertThat(rb.hasRemaining()).as("every frame consumed").isFalse();
     }
 
-    private static byte[] take(OutputBuffer out) throws Exception {
-        ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        out.writeTo(new GatheringByteChannel() {
-            @Override
-            public long write(ByteBuffer[] srcs, int offset, int length) {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    n += write(srcs[i]);
-                }
-                return n;
-            }
-
-            @Override
-            public long write(ByteBuffer[] srcs) {
-                return write(srcs, 0, srcs.length);
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                byte[] b = new byte[src.remaining()];
-                src.get(b);
-                sink.writeBytes(b);
-                return b.length;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        }, new ByteBuffer[16]);
-        return sink.toByteArray();
+    private static byte[] take(OutputBuffer out) {
+        return io.amqproxy.impl.loop.OutputBytes.drain(out);
     }
 
     /** "channel:class.method" of every method frame in {@code bytes}; a protocol header is skipped. */

@@ -170,6 +170,12 @@ final class Link {
         over = true;
         LinkEnd t = target;
         if (how instanceof RelayEffect.Reset) {
+            // both ends reset before either closes: closing one wakes the pump of the other, which closes that
+            // end as well, and that close must be a reset too
+            client.lingerZero();
+            if (t != null) {
+                t.lingerZero();
+            }
             client.reset();
             if (t != null) {
                 t.reset();

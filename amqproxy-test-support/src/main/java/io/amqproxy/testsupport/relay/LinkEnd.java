@@ -73,12 +73,17 @@ final class LinkEnd {
 
     /** An abrupt end: RST on the TCP socket, nothing of TLS. */
     void reset() {
+        lingerZero();
+        quietClose(tcp);
+    }
+
+    /** Makes any close of this end, whoever closes it, a reset (RST) instead of a FIN. */
+    void lingerZero() {
         try {
             tcp.setSoLinger(true, 0);
         } catch (IOException ignored) {
             // closed already
         }
-        quietClose(tcp);
     }
 
     void close() {

@@ -246,8 +246,15 @@ class FaultRelayTest {
             target.next();
             relay.close();
             assertThat(catchThrowable(() -> c.getInputStream().read())).isInstanceOf(SocketException.class);
-            assertThat(catchThrowable(() -> TargetServer.connect(relay.port()).close()))
-                    .isInstanceOf(ConnectException.class);
+            int acceptedBefore = relay.acceptedConnections();
+            Throwable again = catchThrowable(() -> TargetServer.connect(relay.port()).close());
+            // refused; or, rarely, Linux connects the socket to itself when its ephemeral port is the closed
+            // listener's (a TCP self-connect): either way the relay takes no new link
+            if (again == null) {
+                assertThat(relay.acceptedConnections()).as("no link accepted after close").isEqualTo(acceptedBefore);
+            } else {
+                assertThat(again).isInstanceOf(ConnectException.class);
+            }
         }
     }
 
