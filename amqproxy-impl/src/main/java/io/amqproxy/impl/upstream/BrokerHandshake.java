@@ -71,6 +71,8 @@ final class BrokerHandshake {
     private UpstreamNodes.Node node;
     /** Whether {@link #node} counts this connection among its own (from open to close). */
     private boolean countedOnNode;
+    /** Whether {@link #node} counts this connection among those opening (from the connect to open or failure). */
+    private boolean countedConnecting;
     private final long startedAt;
     private Step step = Step.CONNECTING;
     /** When a connect delayed by backoff is due; 0 once connecting. */
@@ -118,6 +120,8 @@ final class BrokerHandshake {
         long now = ctx.loop.now();
         node = nodes.pick(now, whenResolved);
         if (node != null) {
+            node.connecting++;
+            countedConnecting = true;
             connectAt = 0;
             return Start.NOW;
         }
@@ -184,6 +188,7 @@ final class BrokerHandshake {
         ctx.metrics.upstreamConnectNanos += System.nanoTime() - startedAt;
         ctx.metrics.upstreamError = null;
         nodes.reached(node, ctx.loop.now());
+        stopCountingAttempt();
         node.connections++;
         countedOnNode = true;
         log.info("upstream #{} open to {} as {}", id, node, credentials);
@@ -197,6 +202,7 @@ final class BrokerHandshake {
      * @return the waiting clients, to be refused with the same reply once the socket is closed
      */
     List<UpstreamClient> failed(Credentials credentials, int code, String text) {
+        stopCountingAttempt();
         ctx.metrics.upstreamConnectFailures++;
         if (!waiters.isEmpty()) {
             log.info("upstream #{} ({}) could not be opened: {} {}", id, credentials, code, text);
@@ -217,9 +223,17 @@ final class BrokerHandshake {
 
     /** The open connection is closed or lost: its node has one connection fewer. */
     void closed() {
+        stopCountingAttempt();
         if (countedOnNode) {
             countedOnNode = false;
             node.connections--;
+        }
+    }
+
+    private void stopCountingAttempt() {
+        if (countedConnecting) {
+            countedConnecting = false;
+            node.connecting--;
         }
     }
 

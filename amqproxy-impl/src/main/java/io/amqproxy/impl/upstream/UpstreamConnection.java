@@ -133,6 +133,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     void abandon() {
         pool.remove(this);
         state = State.CLOSED;
+        handshake.closed();
         closeSocket();
     }
 

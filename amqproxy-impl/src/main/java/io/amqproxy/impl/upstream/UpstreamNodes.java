@@ -35,6 +35,11 @@ final class UpstreamNodes {
         /** How metrics and messages name it: {@code host:port}, with the address when the name has several. */
         final String label;
         int connections;
+        /**
+         * Connects to it under way (socket or login not done yet). They count for the spread, so that clients
+         * arriving together are not all sent to the node whose earlier connections happen to be still opening.
+         */
+        int connecting;
         /** Attempts that failed because the node did not answer as a broker, ever. */
         long connectFailures;
         private int consecutiveFailures;
@@ -137,13 +142,13 @@ final class UpstreamNodes {
         return null;
     }
 
-    /** A node that lost a connection a moment ago comes last; then the fewest connections win. */
+    /** A node that lost a connection a moment ago comes last; then the fewest connections, open or opening, win. */
     private static boolean better(Node n, Node than, long now) {
         boolean nAvoided = n.avoided(now);
         if (nAvoided != than.avoided(now)) {
             return !nAvoided;
         }
-        return n.connections < than.connections;
+        return n.connections + n.connecting < than.connections + than.connecting;
     }
 
     /** How long until a node leaves its backoff; 0 when one is up, or when there is no node yet. */
