@@ -17,7 +17,7 @@ import org.slf4j.event.Level;
  *
  * <ul>
  *   <li>{@link #PLAIN}: {@code 2026-11-25T10:00:00.123Z INFO ProxyServer - amqproxy listening on ...}</li>
- *   <li>{@link #JSON}: {@code {"time":"2026-11-25T10:00:00.123Z","level":"INFO","logger":"io.amqproxy.impl.ProxyServer",
+ *   <li>{@link #JSON}: {@code {"time":"2026-11-25T10:00:00.123Z","level":"INFO","logger":"io.amqproxy.impl.server.ProxyServer",
  *       "thread":"main","message":"amqproxy listening on ..."}}, with {@code "exception"} when there is one</li>
  *   <li>{@link #JOURNAL}: {@code <6>INFO ProxyServer - amqproxy listening on ...}: no timestamp, since journald
  *       stamps every line itself, and the syslog priority in angle brackets, which journald reads as the entry's
@@ -123,7 +123,7 @@ public enum LogFormat {
         return TIME.format(OffsetDateTime.ofInstant(Instant.ofEpochMilli(millis), ZoneId.systemDefault()));
     }
 
-    /** {@code ProxyServer} for {@code io.amqproxy.impl.ProxyServer}. */
+    /** {@code ProxyServer} for {@code io.amqproxy.impl.server.ProxyServer}. */
     private static String shortName(String logger) {
         return logger.substring(logger.lastIndexOf('.') + 1);
     }
