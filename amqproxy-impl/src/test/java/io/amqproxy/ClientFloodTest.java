@@ -98,10 +98,8 @@ class ClientFloodTest {
         double seconds = (System.nanoTime() - started) / 1e9;
         assertThat(ready.opened()).as("clients that got Connection.OpenOk and Channel.OpenOk (%s)", ready)
                 .isEqualTo(IDLE_CLIENTS);
-        Await.until(Duration.ofSeconds(10), IDLE_CLIENTS + " clients and channels in the stats",
-                () -> proxy.stats().clientConnections() == IDLE_CLIENTS && proxy.stats().clientChannels() == IDLE_CLIENTS);
-
-        ProxyStats stats = proxy.stats();
+        ProxyStats stats = Await.valueOrFail(Duration.ofSeconds(10), IDLE_CLIENTS + " clients and channels in the stats",
+                proxy::stats, s -> s.clientConnections() == IDLE_CLIENTS && s.clientChannels() == IDLE_CLIENTS);
         long maxUpstreams = (IDLE_CLIENTS + 2046) / 2047;
         // for the record only: other proxies (other test runs) may share the broker
         long atBroker = TestBroker.hasRabbitmqctl() ? TestBroker.brokerConnectionsNamed("amqproxy upstream") : -1;
