@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The standalone proxy, {@code java -jar amqproxy.jar [OPTIONS] [AMQP_URL]}, a drop-in for cloudamqp/amqproxy
+ * The standalone proxy, {@code java -jar amqproxy.jar [OPTIONS] [AMQP_URL...]}, a drop-in for cloudamqp/amqproxy
  * 3.1: the same options, environment variables and config file (see {@link CliOptions}), and the HTTP
  * endpoints {@code /healthz} and {@code /metrics} (see {@link HttpEndpoints}).
  *

@@ -80,7 +80,7 @@ class StandaloneProxyProcessTest {
         void helpAndVersionExit0() throws Exception {
             try (ProxyProcess p = ProxyProcess.start("--help")) {
                 assertThat(p.awaitExit(EXIT)).isZero();
-                assertThat(p.stdout()).contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL]");
+                assertThat(p.stdout()).contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL...]");
             }
             try (ProxyProcess p = ProxyProcess.start("-v")) {
                 assertThat(p.awaitExit(EXIT)).isZero();
