@@ -100,7 +100,7 @@ public final class AmqProxyMain {
         if (settings.httpEnabled()) {
             try {
                 http = HttpEndpoints.start(settings.listenAddress(), settings.httpPort(), proxy, Version.get(),
-                        Version.hostname());
+                        Version.hostname(), settings.testApi());
             } catch (IOException | RuntimeException e) {
                 proxy.close();
                 err.println("amqproxy: cannot listen for HTTP on " + settings.listenAddress() + ":"
@@ -108,8 +108,15 @@ public final class AmqProxyMain {
                 return EXIT_START_FAILED;
             }
             log.info("HTTP endpoints /healthz and /metrics on {}:{}", http.address().getHostString(), http.port());
+            if (settings.testApi()) {
+                log.warn("HTTP test API on: /faults and /traffic let whoever reaches {}:{} break and read the traffic; "
+                        + "for test environments only", http.address().getHostString(), http.port());
+            }
         } else {
             log.info("HTTP endpoints off");
+            if (settings.testApi()) {
+                log.warn("the test API is on but the HTTP endpoints are off (--http-port off): it is not served");
+            }
         }
 
         // Any other way the JVM is asked to stop (SIGHUP, System.exit elsewhere) gets the same graceful stop, with
