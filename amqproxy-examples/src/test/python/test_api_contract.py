@@ -33,7 +33,11 @@ class Http:
                 status, raw, ctype = r.status, r.read(), r.headers.get("Content-Type")
         except urllib.error.HTTPError as e:
             status, raw, ctype = e.code, e.read(), e.headers.get("Content-Type")
-        return status, (json.loads(raw) if raw else None), ctype
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = {"not_json": raw.decode("utf-8", "replace")}  # e.g. the plain 404 of a proxy without --test-api
+        return status, parsed, ctype
 
 
 # --- a minimal AMQP 0-9-1 client: enough to publish with confirms -------------------------------------------------

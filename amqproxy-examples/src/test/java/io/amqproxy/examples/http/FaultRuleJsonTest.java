@@ -81,7 +81,7 @@ class FaultRuleJsonTest {
     @Test
     void aCloseWithoutTextGetsOneThatSaysWhoClosed() throws Exception {
         assertThat(rule("{\"on\":\"basic.publish\",\"action\":\"close_connection\",\"code\":320}").action())
-                .isEqualTo(new FaultAction.CloseConnection(320, FaultRuleJson.DEFAULT_TEXT));
+                .isEqualTo(new FaultAction.CloseConnection(320, "injected by the amqproxy test API"));
     }
 
     @ParameterizedTest
