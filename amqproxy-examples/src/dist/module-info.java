@@ -12,6 +12,6 @@ module io.amqproxy.standalone {
     // ServiceLoader inside one named module: the api finds the impl, slf4j finds the console log backend
     uses io.amqproxy.spi.AmqProxyProvider;
     uses org.slf4j.spi.SLF4JServiceProvider;
-    provides io.amqproxy.spi.AmqProxyProvider with io.amqproxy.impl.DefaultAmqProxyProvider;
+    provides io.amqproxy.spi.AmqProxyProvider with io.amqproxy.impl.server.DefaultAmqProxyProvider;
     provides org.slf4j.spi.SLF4JServiceProvider with io.amqproxy.examples.logging.ConsoleLogProvider;
 }

@@ -72,7 +72,7 @@ class OperatorSettingsProcessTest {
                             + "\"thread\":\"[^\"]*\",\"message\":\"([^\"\\\\]|\\\\.)*\"(,\"exception\":\"([^\"\\\\]|\\\\.)*\")?}"));
             assertThat(lines).anyMatch(l -> l.contains("\"level\":\"DEBUG\",\"logger\":\"io.amqproxy.examples.AmqProxyMain\""
                     + ",\"thread\":\"main\",\"message\":\"settings: upstream "));
-            assertThat(lines).anyMatch(l -> l.contains("\"logger\":\"io.amqproxy.impl.ProxyServer\"")
+            assertThat(lines).anyMatch(l -> l.contains("\"logger\":\"io.amqproxy.impl.server.ProxyServer\"")
                     && l.contains("\"message\":\"amqproxy listening on 127.0.0.1:" + amqp));
         }
     }

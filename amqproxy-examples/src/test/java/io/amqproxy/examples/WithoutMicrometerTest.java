@@ -39,7 +39,7 @@ class WithoutMicrometerTest {
     @Test
     void apiImplAndStandaloneClassesNeverNameMicrometer() throws Exception {
         Map<String, String> classes = new HashMap<>();
-        for (Class<?> inModule : List.of(AmqProxy.class, Class.forName("io.amqproxy.impl.DefaultAmqProxyProvider"),
+        for (Class<?> inModule : List.of(AmqProxy.class, Class.forName("io.amqproxy.impl.server.DefaultAmqProxyProvider"),
                 AmqProxyMain.class)) {
             classes.putAll(classFilesOf(inModule));
         }
