@@ -114,9 +114,6 @@ public final class AmqProxyMain {
             }
         } else {
             log.info("HTTP endpoints off");
-            if (settings.testApi()) {
-                log.warn("the test API is on but the HTTP endpoints are off (--http-port off): it is not served");
-            }
         }
 
         // Any other way the JVM is asked to stop (SIGHUP, System.exit elsewhere) gets the same graceful stop, with

@@ -60,6 +60,12 @@ public final class SettingsResolver {
         Settings.Upstreams upstreams = UpstreamSettingsResolver.upstreams(v);
         int listenPort = port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT);
         int httpPort = httpPort(v.get(Setting.HTTP_PORT));
+        boolean testApi = bool(v.get(Setting.TEST_API), false);
+        if (testApi && httpPort == Settings.HTTP_OFF) {
+            // asked for and not served would leave a test suite puzzling over refused connections
+            throw new UsageException(v.get(Setting.TEST_API).origin() + ": the test API is served on the HTTP port, "
+                    + "which " + v.get(Setting.HTTP_PORT).origin() + " turns off");
+        }
         return new Settings(
                 upstreams,
                 address(v.get(Setting.LISTEN_ADDRESS)),
@@ -80,7 +86,7 @@ public final class SettingsResolver {
                         seconds(v.get(Setting.MAX_UPSTREAM_LIFETIME), Settings.Capacity.DEFAULT.maxUpstreamLifetime(),
                                 false),
                         count(v.get(Setting.EVENT_LOOPS), 1, MAX_EVENT_LOOPS, Settings.Capacity.DEFAULT.eventLoops())),
-                bool(v.get(Setting.TEST_API), false));
+                testApi);
     }
 
     /** {@code true}, {@code false}, or their usual synonyms yes/no, on/off, 1/0, in any case. */

@@ -463,6 +463,13 @@ class SettingsResolverTest {
         }
 
         @Test
+        void theTestApiNeedsTheHttpPort() {
+            assertThat(failure(Map.of("TEST_API", "yes"), "-b", "off", URL).getMessage())
+                    .isEqualTo("environment variable TEST_API: the test API is served on the HTTP port, which "
+                            + "--http-port turns off");
+        }
+
+        @Test
         void aBadUrlInAListIsNamedByItsPositionWithoutItsPassword() {
             assertThat(failure("amqp://n1:5672", "http://user:s3cret@n2:5672").getMessage())
                     .startsWith("AMQP_URL arguments: URL 2 of 2: ")
