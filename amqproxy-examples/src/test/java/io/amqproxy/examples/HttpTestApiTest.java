@@ -132,6 +132,34 @@ class HttpTestApiTest {
     }
 
     @Test
+    void beyondTheContractDeliveriesAcksDeclaresAndChannelsToo() throws Exception {
+        try (Connection c = LocalBroker.viaProxy(proxy.port()).newConnection("consumer");
+             Channel ch = c.createChannel()) {
+            String queue = ch.queueDeclare("", false, true, true, null).getQueue();
+            ch.basicPublish("", queue, null, "hello".getBytes(StandardCharsets.UTF_8));
+            com.rabbitmq.client.GetResponse got = Poll.until("the message", Duration.ofSeconds(10),
+                    () -> ch.basicGet(queue, false), g -> g != null);
+            ch.basicAck(got.getEnvelope().getDeliveryTag(), false);
+            proxy.traffic().awaitAcks(1, Duration.ofSeconds(10));
+
+            Map<String, Object> traffic = json(send("GET", "/traffic", null));
+            Map<?, ?> delivery = (Map<?, ?>) ((List<?>) traffic.get("deliveries")).get(0);
+            assertThat(delivery.get("routing_key")).isEqualTo(queue);
+            assertThat(delivery.get("body_base64")).isEqualTo(Base64.getEncoder().encodeToString(
+                    "hello".getBytes(StandardCharsets.UTF_8)));
+            Map<?, ?> ack = (Map<?, ?>) ((List<?>) traffic.get("acks")).get(0);
+            assertThat(ack.get("method")).isEqualTo("basic.ack");
+            assertThat(ack.get("delivery_tag")).isEqualTo(got.getEnvelope().getDeliveryTag());
+            Map<?, ?> declare = (Map<?, ?>) ((List<?>) traffic.get("declares")).get(0);
+            assertThat(declare.get("method")).isEqualTo("queue.declare");
+            assertThat(declare.get("exclusive")).isEqualTo(true);
+            Map<?, ?> channel = (Map<?, ?>) ((List<?>) traffic.get("channels")).get(0);
+            assertThat(channel.get("connection_name")).isEqualTo("consumer");
+            assertThat(channel.get("closed_at")).isNull();
+        }
+    }
+
+    @Test
     void wrongMethodsAndOversizedBodies() throws Exception {
         HttpResponse<String> put = send("PUT", "/faults", "{}");
         assertThat(put.statusCode()).isEqualTo(405);
