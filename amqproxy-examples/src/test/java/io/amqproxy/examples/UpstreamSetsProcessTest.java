@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Several upstream nodes and per-vhost upstreams on the standalone proxy's command line, as a process: one node is a
@@ -86,6 +87,33 @@ class UpstreamSetsProcessTest {
             assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
             assertThat(health.body()).contains("set=default node=127.0.0.1:" + deadPort + " up=false")
                     .containsPattern("set=default node=127\\.0\\.0\\.1:\\d+ up=true");
+        }
+    }
+
+    @Test
+    void theBrokerListsTheUpstreamConnectionUnderTheGivenName() throws Exception {
+        // seen at the broker itself, read-only; skipped where rabbitmqctl cannot talk to the broker the tests use
+        assumeTrue(LocalBroker.upstream().equals("amqp://127.0.0.1:5672"), "the broker is not the local one");
+        String name = "amqproxy process test " + System.nanoTime();
+        Command probe;
+        try {
+            probe = Command.run(Duration.ofSeconds(30), Map.of(), "rabbitmqctl", "-q", "list_connections", "name");
+        } catch (IOException e) {
+            probe = null;
+        }
+        assumeTrue(probe != null && probe.status() == 0, "rabbitmqctl cannot list the broker's connections");
+
+        try (ProxyProcess p = ProxyProcess.start("-l", "127.0.0.1", "-p", "0", "-b", "off",
+                "--upstream-connection-name", name, LocalBroker.upstream())) {
+            int amqp = p.amqpPort(START);
+            try (Connection c = LocalBroker.viaProxy(amqp).newConnection()) {
+                c.createChannel();
+                Command listed = Poll.until("the connection at the broker", Duration.ofSeconds(20),
+                        () -> Command.run(Duration.ofSeconds(30), Map.of(), "rabbitmqctl", "-q", "list_connections",
+                                "client_properties").ok(),
+                        r -> r.output().contains("{\"connection_name\",\"" + name + "\"}"));
+                assertThat(listed.output()).contains(name);
+            }
         }
     }
 
