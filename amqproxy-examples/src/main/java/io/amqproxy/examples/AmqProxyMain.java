@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The standalone proxy, {@code java -jar amqproxy.jar [OPTIONS] [AMQP_URL]}, a drop-in for cloudamqp/amqproxy
+ * The standalone proxy, {@code java -jar amqproxy.jar [OPTIONS] [AMQP_URL...]}, a drop-in for cloudamqp/amqproxy
  * 3.1: the same options, environment variables and config file (see {@link CliOptions}), and the HTTP
  * endpoints {@code /healthz} and {@code /metrics} (see {@link HttpEndpoints}).
  *
@@ -100,7 +100,7 @@ public final class AmqProxyMain {
         if (settings.httpEnabled()) {
             try {
                 http = HttpEndpoints.start(settings.listenAddress(), settings.httpPort(), proxy, Version.get(),
-                        Version.hostname());
+                        Version.hostname(), settings.testApi());
             } catch (IOException | RuntimeException e) {
                 proxy.close();
                 err.println("amqproxy: cannot listen for HTTP on " + settings.listenAddress() + ":"
@@ -108,6 +108,10 @@ public final class AmqProxyMain {
                 return EXIT_START_FAILED;
             }
             log.info("HTTP endpoints /healthz and /metrics on {}:{}", http.address().getHostString(), http.port());
+            if (settings.testApi()) {
+                log.warn("HTTP test API on: /faults and /traffic let whoever reaches {}:{} break and read the traffic; "
+                        + "for test environments only", http.address().getHostString(), http.port());
+            }
         } else {
             log.info("HTTP endpoints off");
         }

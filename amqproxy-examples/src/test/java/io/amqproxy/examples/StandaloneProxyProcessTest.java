@@ -80,7 +80,7 @@ class StandaloneProxyProcessTest {
         void helpAndVersionExit0() throws Exception {
             try (ProxyProcess p = ProxyProcess.start("--help")) {
                 assertThat(p.awaitExit(EXIT)).isZero();
-                assertThat(p.stdout()).contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL]");
+                assertThat(p.stdout()).contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL...]");
             }
             try (ProxyProcess p = ProxyProcess.start("-v")) {
                 assertThat(p.awaitExit(EXIT)).isZero();
@@ -126,7 +126,8 @@ class StandaloneProxyProcessTest {
             assertThat(refusedWith(2, Map.of(), "-c", key.toString()))
                     .startsWith("amqproxy: " + key + ":3: unknown key 'idle_timeout' in [main]; known keys: ");
             assertThat(refusedWith(2, Map.of(), "-c", section.toString()))
-                    .isEqualTo("amqproxy: " + section + ":3: unknown section [http]; known sections: [listen], [main]");
+                    .isEqualTo("amqproxy: " + section + ":3: unknown section [http]; known sections: [listen], [main], "
+                            + "[vhost_upstreams]");
         }
 
         @Test
@@ -230,7 +231,8 @@ class StandaloneProxyProcessTest {
 
                 HttpResponse<String> health = get(http, "/healthz");
                 assertThat(health.statusCode()).isEqualTo(200);
-                assertThat(health.body()).isEqualTo("OK");
+                assertThat(health.body()).startsWith("OK\n")
+                        .contains("\nset=default node=" + LocalBroker.upstream().substring("amqp://".length()) + " up=true");
                 Map<String, Double> before = samples(get(http, "/metrics").body());
                 assertThat(before).containsEntry("amqproxy_messages_published_total", 0.0)
                         .containsEntry("amqproxy_client_connections", 0.0);
@@ -379,7 +381,7 @@ class StandaloneProxyProcessTest {
 
                     HttpResponse<String> draining = Poll.until("/healthz 503 draining", Duration.ofSeconds(3),
                             () -> get(http, "/healthz"), r -> r.statusCode() == 503);
-                    assertThat(draining.body()).isEqualTo("draining");
+                    assertThat(draining.body()).startsWith("draining\n");
                     assertThat(closed).as("closed before the client close timeout").isNotDone();
 
                     ShutdownSignalException signal = closed.get(15, TimeUnit.SECONDS);
@@ -444,7 +446,7 @@ class StandaloneProxyProcessTest {
                     p.sigterm();
                     HttpResponse<String> r = Poll.until("/healthz 503", Duration.ofSeconds(5), () -> get(http, "/healthz"),
                             x -> x.statusCode() == 503);
-                    assertThat(r.body()).isEqualTo("draining");
+                    assertThat(r.body()).startsWith("draining\n");
                     p.sigterm();
 
                     assertThat(p.awaitExit(Duration.ofSeconds(5))).as(p.describe()).isEqualTo(1);

@@ -4,12 +4,17 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyHealth;
+import io.amqproxy.examples.json.JsonWriter;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,15 +23,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The standalone proxy's HTTP endpoints, on the JDK's own HTTP server:
  *
  * <ul>
- *   <li>{@code GET /healthz}: {@code 200 OK} while the proxy accepts clients and nothing is known to be wrong
- *       with the broker; {@code 503} with the body {@code draining} once a graceful stop has begun, or with the
- *       reason the broker could not be reached the last time the proxy tried (or, when the proxy has no
- *       connection to judge by, a short TCP probe of the broker, see {@link BrokerProbe});</li>
- *   <li>{@code GET /metrics}: {@link PrometheusText} of {@link AmqProxy#stats()}.</li>
+ *   <li>{@code GET /healthz}: {@code 200} while the proxy accepts clients and each upstream set has a node up;
+ *       {@code 503} once a graceful stop has begun ({@code draining}) or while a set has no node up. The body is a
+ *       summary line, then one logfmt line per node (see {@link HealthReport}); JSON with {@code ?format=json} or
+ *       {@code Accept: application/json}. Sets the proxy has not used yet are probed (see {@link BrokerProbe});</li>
+ *   <li>{@code GET /metrics}: {@link PrometheusText} of {@link AmqProxy#stats()};</li>
+ *   <li>with the test API on ({@code --test-api}), {@code /faults}, {@code /faults/{id}} and {@code /traffic} (see
+ *       {@link TestApi}); with it off, those paths are 404 like any other unknown path.</li>
  * </ul>
  *
- * <p>{@code HEAD} is answered like {@code GET} without a body, any other method with {@code 405}, any other path
- * with {@code 404}. Two daemon threads serve requests, so a slow scrape does not hold up a health check.
+ * <p>{@code HEAD} is answered like {@code GET} without a body for /healthz and /metrics, any other method with
+ * {@code 405}, any other path with {@code 404}. Two daemon threads serve requests, so a slow scrape does not hold up
+ * a health check.
  */
 public final class HttpEndpoints implements AutoCloseable {
 
@@ -38,14 +46,27 @@ public final class HttpEndpoints implements AutoCloseable {
     private final String version;
     private final String hostname;
     private final BrokerProbe probe = new BrokerProbe();
+    /** {@code null} while the test API is off. */
+    private final TestApi testApi;
 
     private HttpEndpoints(HttpServer server, ExecutorService executor, AmqProxy proxy, String version,
-                          String hostname) {
+                          String hostname, boolean testApi) {
         this.server = server;
         this.executor = executor;
         this.proxy = proxy;
         this.version = version;
         this.hostname = hostname;
+        this.testApi = testApi ? new TestApi(proxy) : null;
+    }
+
+    /**
+     * Binds and starts serving /healthz and /metrics, without the test API.
+     *
+     * @see #start(String, int, AmqProxy, String, String, boolean)
+     */
+    public static HttpEndpoints start(String host, int port, AmqProxy proxy, String version, String hostname)
+            throws IOException {
+        return start(host, port, proxy, version, hostname, false);
     }
 
     /**
@@ -55,10 +76,11 @@ public final class HttpEndpoints implements AutoCloseable {
      * @param port     the port; 0 picks a free one, see {@link #port()}
      * @param version  reported by {@code amqproxy_identity_info}
      * @param hostname reported by {@code amqproxy_identity_info}
+     * @param testApi  whether to serve the test API; the proxy should record traffic then
      * @throws IOException when the address cannot be bound, e.g. the port is in use
      */
-    public static HttpEndpoints start(String host, int port, AmqProxy proxy, String version, String hostname)
-            throws IOException {
+    public static HttpEndpoints start(String host, int port, AmqProxy proxy, String version, String hostname,
+                                      boolean testApi) throws IOException {
         Objects.requireNonNull(proxy, "proxy");
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
         AtomicInteger threads = new AtomicInteger();
@@ -67,7 +89,7 @@ public final class HttpEndpoints implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        HttpEndpoints endpoints = new HttpEndpoints(server, executor, proxy, version, hostname);
+        HttpEndpoints endpoints = new HttpEndpoints(server, executor, proxy, version, hostname, testApi);
         // One context for every path: the JDK matches contexts by prefix, so "/metrics" would also take "/metricsx".
         server.createContext("/", endpoints::handle);
         server.setExecutor(executor);
@@ -95,6 +117,10 @@ public final class HttpEndpoints implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
+            if (testApi != null && TestApi.owns(path)) {
+                testApi(exchange, path);
+                return;
+            }
             boolean known = "/healthz".equals(path) || "/metrics".equals(path);
             if (!known) {
                 respond(exchange, 404, TEXT, "not found\n");
@@ -121,17 +147,52 @@ public final class HttpEndpoints implements AutoCloseable {
 
     private void healthz(HttpExchange exchange) throws IOException {
         ProxyHealth health = proxy.health();
-        if (!health.accepting()) {
-            respond(exchange, 503, TEXT, "draining");
-        } else if (health.upstreamError() != null) {
-            respond(exchange, 503, TEXT, health.upstreamError());
+        Set<String> known = new HashSet<>();
+        health.nodes().forEach(n -> known.add(n.upstreamSet()));
+        List<ProxyHealth.Node> probed = health.accepting() ? probe.probeUnknownSets(proxy, known) : List.of();
+        HealthReport report = HealthReport.of(health, probed);
+        if (wantsJson(exchange)) {
+            respond(exchange, report.status(), TestApi.JSON, JsonWriter.write(report.json()));
         } else {
-            String probeError = probe.check(proxy);
-            if (probeError != null) {
-                respond(exchange, 503, TEXT, probeError);
-            } else {
-                respond(exchange, 200, TEXT, "OK");
+            respond(exchange, report.status(), TEXT, report.text());
+        }
+    }
+
+    /** {@code ?format=json}, or an Accept header that names application/json. */
+    private static boolean wantsJson(HttpExchange exchange) {
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null && Arrays.asList(query.split("&")).contains("format=json")) {
+            return true;
+        }
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        return accept != null && accept.contains("application/json");
+    }
+
+    private void testApi(HttpExchange exchange, String path) throws IOException {
+        String body = "";
+        if ("POST".equals(exchange.getRequestMethod())) {
+            byte[] bytes = exchange.getRequestBody().readNBytes(TestApi.MAX_BODY_BYTES + 1);
+            if (bytes.length > TestApi.MAX_BODY_BYTES) {
+                respond(exchange, 413, TestApi.JSON, JsonWriter.write(java.util.Map.of("error",
+                        "the body is larger than " + TestApi.MAX_BODY_BYTES + " bytes")));
+                return;
             }
+            body = new String(bytes, StandardCharsets.UTF_8);
+        }
+        TestApi.Response r;
+        try {
+            r = testApi.handle(exchange.getRequestMethod(), path, body);
+        } catch (RuntimeException e) {
+            r = TestApi.Response.error(500, "internal error: " + e);
+        }
+        if (r.allow() != null) {
+            exchange.getResponseHeaders().set("Allow", r.allow());
+        }
+        if (r.body() == null) {
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.sendResponseHeaders(r.status(), -1);
+        } else {
+            respond(exchange, r.status(), TestApi.JSON, r.body());
         }
     }
 

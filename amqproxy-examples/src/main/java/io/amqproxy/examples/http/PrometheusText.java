@@ -63,6 +63,14 @@ public final class PrometheusText {
         t.counter("amqproxy_upstream_connect_failures_total", "Broker connections that failed before they were open.",
                 s.upstreamConnectFailures());
 
+        t.counter("amqproxy_upstream_failovers_total",
+                "Clients whose broker connection found its node down while opening and went on with another node.",
+                s.failovers());
+        t.byNode("amqproxy_upstream_node_connections", "gauge", "Connections open to the broker, by node.",
+                s.upstreamConnectionsByNode());
+        t.byNode("amqproxy_upstream_node_connect_failures_total", "counter",
+                "Broker connections that failed before they were open, by node.", s.upstreamConnectFailuresByNode());
+
         t.header("amqproxy_upstream_connect_seconds", "summary",
                 "Time taken to open broker connections, TCP and AMQP handshake.");
         t.out.append("amqproxy_upstream_connect_seconds_sum ").append(seconds(s.upstreamConnectNanos())).append('\n');
@@ -78,6 +86,13 @@ public final class PrometheusText {
     private void counter(String name, String help, long value) {
         header(name, "counter", help);
         out.append(name).append(' ').append(value).append('\n');
+    }
+
+    /** One sample per node, labelled {@code node="host:port"}; only the HELP and TYPE lines before any node is known. */
+    private void byNode(String name, String type, String help, java.util.Map<String, Long> byNode) {
+        header(name, type, help);
+        byNode.forEach((node, value) -> out.append(name).append("{node=\"").append(labelValue(node)).append("\"} ")
+                .append(value).append('\n'));
     }
 
     private void header(String name, String type, String help) {

@@ -14,9 +14,12 @@ import java.util.Objects;
  * @param setting    what the option gives, or {@code null} for {@code --config}, {@code --help}, {@code --version}
  * @param fixedValue the value a flag gives its setting, e.g. {@code "debug"} for {@code --debug}
  * @param help       the text of {@code --help}
+ * @param separator  for an option that may be repeated and gathers its values, the text that joins them (the
+ *                   separator of the setting's list syntax, so that the resolver reads them as it reads the
+ *                   environment variable); {@code null} when the last occurrence wins
  */
 record CliOption(String shortName, String longName, String paramLabel, Setting setting, String fixedValue,
-                 String help) {
+                 String help, String separator) {
 
     /** Checks that a flag gives a fixed value and an option with a value does not. */
     CliOption {
@@ -25,6 +28,19 @@ record CliOption(String shortName, String longName, String paramLabel, Setting s
         if (paramLabel != null && fixedValue != null) {
             throw new IllegalArgumentException(longName + ": an option takes a value or gives a fixed one, not both");
         }
+        if (separator != null && paramLabel == null) {
+            throw new IllegalArgumentException(longName + ": only an option with a value can gather its values");
+        }
+    }
+
+    /** An option whose last occurrence wins. */
+    CliOption(String shortName, String longName, String paramLabel, Setting setting, String fixedValue, String help) {
+        this(shortName, longName, paramLabel, setting, fixedValue, help, null);
+    }
+
+    /** An option that may be repeated; its values are joined with {@code separator}. */
+    static CliOption repeatable(String longName, String paramLabel, Setting setting, String separator, String help) {
+        return new CliOption(null, longName, paramLabel, setting, null, help, separator);
     }
 
     /** An option that takes a value for a setting. */

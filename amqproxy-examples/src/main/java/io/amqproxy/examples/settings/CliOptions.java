@@ -31,6 +31,14 @@ public final class CliOptions {
             CliOption.value("-b", "--http-port", "PORT", Setting.HTTP_PORT,
                     "Port of /healthz and /metrics; 0 picks a free one, logged at start; off for no HTTP "
                             + "(default: 15673)"),
+            CliOption.repeatable("--vhost-upstream", "VHOST=URL[,URL...]", Setting.VHOST_UPSTREAMS, ";",
+                    "Send the clients of this vhost to these brokers instead of AMQP_URL's; repeat for more vhosts"),
+            CliOption.value(null, "--upstream-connection-name", "NAME", Setting.UPSTREAM_CONNECTION_NAME,
+                    "The connection_name broker connections announce, as the management UI lists them (default: "
+                            + "amqproxy upstream #N)"),
+            CliOption.value(null, "--upstream-heartbeat", "SECONDS", Setting.UPSTREAM_HEARTBEAT,
+                    "The longest heartbeat interval agreed with the broker, so that a stalled broker is noticed; 0 "
+                            + "takes the broker's (default: 5)"),
             CliOption.value("-t", "--idle-connection-timeout", "SECONDS", Setting.IDLE_CONNECTION_TIMEOUT,
                     "Close upstream connections without channels after this long (default: 5)"),
             CliOption.value(null, "--max-upstream-channels", "N", Setting.MAX_UPSTREAM_CHANNELS,
@@ -88,6 +96,9 @@ public final class CliOptions {
                     "plain (a timestamp, the level, the logger and the message), json (one JSON object per "
                             + "line) or journal (no timestamp, a syslog priority prefix for journald) (default: "
                             + "journal when JOURNAL_STREAM is set, as under systemd, else plain)"),
+            CliOption.flag(null, "--test-api", Setting.TEST_API, "true",
+                    "Serve the test API on the HTTP port: fault rules (/faults) and recorded traffic (/traffic); "
+                            + "for test environments only, since whoever reaches the port can break traffic"),
             new CliOption("-c", "--config", "FILE", null, null, "Read settings from this INI file"),
             new CliOption("-h", "--help", null, null, null, "Show this help and exit"),
             new CliOption("-v", "--version", null, null, null, "Print the version and exit"));
@@ -210,17 +221,24 @@ public final class CliOptions {
             case "--config" -> config = value;
             case "--help" -> help = true;
             case "--version" -> version = true;
-            default -> given.put(option.setting(),
-                    new RawValue(option.takesValue() ? value : option.fixedValue(), option.longName()));
+            default -> {
+                String text = option.takesValue() ? value : option.fixedValue();
+                RawValue before = given.get(option.setting());
+                if (option.separator() != null && before != null && before.origin().equals(option.longName())) {
+                    text = before.text() + option.separator() + text;
+                }
+                given.put(option.setting(), new RawValue(text, option.longName()));
+            }
         }
     }
 
-    private void positional(String arg, int index) throws UsageException {
-        if (index > 0) {
-            throw new UsageException("Unexpected argument '" + redacted(arg) + "': only one AMQP_URL is taken; "
-                    + "see --help");
-        }
-        given.put(Setting.UPSTREAM, new RawValue(arg, "AMQP_URL argument"));
+    /**
+     * Each URL argument is one broker node: {@code amqp://n1 amqp://n2} reads as {@code AMQP_URL=amqp://n1,amqp://n2}
+     * would, so the resolver checks both forms the same way.
+     */
+    private void positional(String arg, int index) {
+        String text = index == 0 ? arg : given.get(Setting.UPSTREAM).text() + "," + arg;
+        given.put(Setting.UPSTREAM, new RawValue(text, index == 0 ? "AMQP_URL argument" : "AMQP_URL arguments"));
     }
 
     private static CliOption known(String name, String arg) throws UsageException {

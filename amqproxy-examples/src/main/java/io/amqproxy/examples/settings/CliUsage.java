@@ -19,27 +19,33 @@ final class CliUsage {
     private static final String DESCRIPTION = String.join("\n",
             "An AMQP 0-9-1 proxy: clients connect to it as to a broker, and it serves them from a pool of",
             "connections it keeps open to the broker at AMQP_URL (amqp://host[:port] or amqps://host[:port];",
-            "user, password and vhost come from each client, not from the URL).");
+            "user, password and vhost come from each client, not from the URL). Several URLs are the nodes of",
+            "a cluster: new connections go to the node with the fewest, skipping nodes that are down.");
 
     private static final String FOOTER = String.join("\n",
             "Environment variables (used when the command line does not say; an empty one counts as unset):",
-            "  AMQP_URL, LISTEN_ADDRESS, LISTEN_PORT, HTTP_PORT (a port or off), LOG_LEVEL, LOG_FORMAT,",
-            "  IDLE_CONNECTION_TIMEOUT, MAX_UPSTREAM_CHANNELS, MAX_UPSTREAM_LIFETIME, MAX_CLIENTS, EVENT_LOOPS,",
+            "  AMQP_URL (URLs separated by commas), VHOST_UPSTREAMS (vhost=url[,url...] entries separated by ';'),",
+            "  UPSTREAM_CONNECTION_NAME, UPSTREAM_HEARTBEAT, TEST_API (true/false), LISTEN_ADDRESS, LISTEN_PORT,",
+            "  HTTP_PORT (a port or off), LOG_LEVEL, LOG_FORMAT, IDLE_CONNECTION_TIMEOUT, MAX_UPSTREAM_CHANNELS,",
+            "  MAX_UPSTREAM_LIFETIME, MAX_CLIENTS, EVENT_LOOPS,",
             "  TERM_TIMEOUT, TERM_CLIENT_CLOSE_TIMEOUT, SAFE_CHANNEL_REUSE (true/false), SEPARATE_CONSUMERS (true/false),",
             "  UPSTREAM_CA, UPSTREAM_TRUSTSTORE, UPSTREAM_TRUSTSTORE_PASSWORD, VERIFY_UPSTREAM_HOSTNAME (true/false),",
             "  LISTEN_TLS_PORT, TLS_CERT, TLS_KEY, TLS_KEYSTORE, TLS_KEYSTORE_PASSWORD",
             "",
             "Config file (INI, lowest precedence: config file < environment < command line):",
-            "  [main]    upstream, log_level, log_format, idle_connection_timeout, max_upstream_channels,",
+            "  [main]    upstream (URLs separated by commas), upstream_connection_name, upstream_heartbeat,",
+            "            test_api, log_level, log_format, idle_connection_timeout, max_upstream_channels,",
             "            max_upstream_lifetime, max_clients, event_loops, term_timeout, term_client_close_timeout,",
             "            safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore,",
             "            upstream_truststore_password, verify_upstream_hostname",
             "  [listen]  address (or bind), port, http_port, log_level, tls_port, tls_cert, tls_key, tls_keystore,",
             "            tls_keystore_password",
+            "  [vhost_upstreams]  one line per vhost with brokers of its own: vhost = url[, url...]",
             "File names are taken relative to the working directory. Errors never show a password.",
             "",
-            "HTTP on the listen address and the http port: GET /healthz (200 OK, or 503 draining or the",
-            "upstream error) and GET /metrics (Prometheus text).",
+            "HTTP on the listen address and the http port: GET /healthz (200 while each upstream set has a node",
+            "up, else 503; one line per node) and GET /metrics (Prometheus text). With --test-api also",
+            "/faults and /traffic (JSON; see the README).",
             "",
             "SIGTERM or SIGINT: stop accepting, wait --term-client-close-timeout for clients to leave, send the",
             "rest Connection.Close 320, wait --term-timeout for them, close the upstream connections, exit 0.",
@@ -54,10 +60,10 @@ final class CliUsage {
     static String render(List<CliOption> options) {
         StringBuilder out = new StringBuilder(4096);
         out.append("Usage: ").append(System.getProperty(COMMAND_PROPERTY, "java -jar amqproxy.jar"))
-                .append(" [OPTIONS] [AMQP_URL]\n\n");
+                .append(" [OPTIONS] [AMQP_URL...]\n\n");
         out.append(DESCRIPTION).append("\n\nArguments:\n");
-        entry(out, "    [AMQP_URL]", "The broker: amqp://host[:port] or amqps://host[:port]. Required here, in "
-                + "AMQP_URL or in the config file.");
+        entry(out, "    [AMQP_URL...]", "The broker: amqp://host[:port] or amqps://host[:port]; repeat for the "
+                + "nodes of a cluster, all amqp:// or all amqps://. Required here, in AMQP_URL or in the config file.");
         out.append("\nOptions:\n");
         for (CliOption o : options) {
             entry(out, "  " + o.synopsis(), o.help());

@@ -31,11 +31,17 @@ import java.util.TreeMap;
  * When a key appears twice the later one wins ({@code log_level} may be in both sections). Values are taken as
  * written, without quotes or trailing comments being removed. An error never echoes a line: it may hold a URL
  * with a password.
+ *
+ * <p>One section is open-ended: in {@code [vhost_upstreams]} each key is a vhost (as clients name it, case kept)
+ * and its value the brokers of that vhost, {@code / = amqp://a:5672, amqp://b:5672}. They make one
+ * {@link Setting#VHOST_UPSTREAMS} value in the syntax of its environment variable, {@code vhost=url,url;vhost=url}.
  */
 final class ConfigFile {
 
     /** Section name, then key, then the setting it gives. */
     private static final Map<String, Map<String, Setting>> SCHEMA = schema();
+    /** The section whose keys are vhosts, not names of settings. */
+    static final String VHOST_SECTION = "vhost_upstreams";
 
     private ConfigFile() {
     }
@@ -70,6 +76,8 @@ final class ConfigFile {
      */
     static Map<Setting, RawValue> parse(String name, List<String> lines) throws UsageException {
         Map<Setting, RawValue> values = new EnumMap<>(Setting.class);
+        Map<String, String> vhostUpstreams = new LinkedHashMap<>();
+        String vhostSectionAt = null;
         String section = "main";
         for (int i = 0; i < lines.size(); i++) {
             String where = name + ":" + (i + 1);
@@ -85,7 +93,9 @@ final class ConfigFile {
                     throw new UsageException(where + ": a section header must end with ']'");
                 }
                 section = line.substring(1, line.length() - 1).strip();
-                if (!SCHEMA.containsKey(section)) {
+                if (section.equals(VHOST_SECTION)) {
+                    vhostSectionAt = vhostSectionAt == null ? where : vhostSectionAt;
+                } else if (!SCHEMA.containsKey(section)) {
                     throw new UsageException(where + ": unknown section [" + section + "]; known sections: "
                             + knownSections());
                 }
@@ -96,6 +106,14 @@ final class ConfigFile {
                 throw new UsageException(where + ": expected 'key = value', '[section]' or a comment");
             }
             String key = line.substring(0, eq).strip();
+            if (section.equals(VHOST_SECTION)) {
+                if (key.isEmpty()) {
+                    throw new UsageException(where + ": expected 'vhost = url[, url...]' in [" + VHOST_SECTION + "]");
+                }
+                vhostUpstreams.remove(key); // the later line wins, and its place in the order
+                vhostUpstreams.put(key, line.substring(eq + 1).strip());
+                continue;
+            }
             Setting setting = SCHEMA.get(section).get(key);
             if (setting == null) {
                 throw new UsageException(where + ": unknown key '" + key + "' in [" + section + "]; known keys: "
@@ -103,15 +121,23 @@ final class ConfigFile {
             }
             values.put(setting, new RawValue(line.substring(eq + 1).strip(), where + " [" + section + "] " + key));
         }
+        if (!vhostUpstreams.isEmpty()) {
+            StringBuilder joined = new StringBuilder();
+            vhostUpstreams.forEach((vhost, urls) ->
+                    joined.append(joined.isEmpty() ? "" : ";").append(vhost).append('=').append(urls));
+            values.put(Setting.VHOST_UPSTREAMS, new RawValue(joined.toString(), vhostSectionAt + " [" + VHOST_SECTION
+                    + "]"));
+        }
         return values;
     }
 
+    /** In alphabetical order, as the schema's sections are. */
     private static String knownSections() {
         StringBuilder sb = new StringBuilder();
         for (String s : SCHEMA.keySet()) {
-            sb.append(sb.isEmpty() ? "" : ", ").append('[').append(s).append(']');
+            sb.append('[').append(s).append("], ");
         }
-        return sb.toString();
+        return sb.append('[').append(VHOST_SECTION).append(']').toString();
     }
 
     private static Map<String, Map<String, Setting>> schema() {

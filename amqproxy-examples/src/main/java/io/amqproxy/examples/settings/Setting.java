@@ -14,7 +14,12 @@ import java.util.List;
  */
 enum Setting {
 
+    // one URL, or a cluster's nodes separated by commas
     UPSTREAM("AMQP_URL", "main.upstream"),
+    // "vhost=url[,url...]" entries separated by ';'; in the file, the keys of [vhost_upstreams] (see ConfigFile)
+    VHOST_UPSTREAMS("VHOST_UPSTREAMS"),
+    UPSTREAM_CONNECTION_NAME("UPSTREAM_CONNECTION_NAME", "main.upstream_connection_name"),
+    UPSTREAM_HEARTBEAT("UPSTREAM_HEARTBEAT", "main.upstream_heartbeat"),
     LISTEN_ADDRESS("LISTEN_ADDRESS", "listen.address", "listen.bind"),
     LISTEN_PORT("LISTEN_PORT", "listen.port"),
     // cloudamqp/amqproxy has no config key for it; [listen] is where the AMQP port is set
@@ -41,7 +46,9 @@ enum Setting {
     TLS_CERT("TLS_CERT", "listen.tls_cert"),
     TLS_KEY("TLS_KEY", "listen.tls_key"),
     TLS_KEYSTORE("TLS_KEYSTORE", "listen.tls_keystore"),
-    TLS_KEYSTORE_PASSWORD("TLS_KEYSTORE_PASSWORD", "listen.tls_keystore_password");
+    TLS_KEYSTORE_PASSWORD("TLS_KEYSTORE_PASSWORD", "listen.tls_keystore_password"),
+    // The HTTP test API of the fixture (issue 11): fault rules and recorded traffic over HTTP; off by default
+    TEST_API("TEST_API", "main.test_api");
 
     /** The environment variable that gives this setting, or {@code null} when none does. */
     final String environmentVariable;

@@ -6,14 +6,19 @@ import io.amqproxy.ProxyConfig;
 import io.amqproxy.examples.logging.LogFormat;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the standalone proxy runs with, once {@link SettingsResolver} has merged the config file, the environment
  * and the command line and checked every value.
  *
- * @param upstream               the broker's amqp:// or amqps:// URL as given; user, password and vhost in it
- *                               are ignored (never logged, see {@link #toString()})
+ * @param upstreams              the brokers: URLs as given, per-vhost URLs, the upstream connection name and
+ *                               heartbeat; user, password and vhost in a URL are ignored (never logged, see
+ *                               {@link #toString()})
  * @param listenAddress          the address the proxy and its HTTP endpoints listen on
  * @param listenPort             the AMQP port; 0 picks a free one
  * @param httpPort               the port of /healthz and /metrics; 0 picks a free one; {@link #HTTP_OFF} for no
@@ -33,12 +38,14 @@ import java.util.Objects;
  * @param separateConsumers      whether consuming channels get broker connections of their own, see
  *                               {@link ProxyConfig.Builder#separateConsumers(boolean)}
  * @param capacity               client limit, upstream lifetime and event loops
+ * @param testApi                whether the HTTP test API ({@code /faults}, {@code /traffic}) is served, and with
+ *                               it traffic recorded
  */
-public record Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
+public record Settings(Upstreams upstreams, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                        LogFormat logFormat, Duration idleConnectionTimeout, int maxUpstreamChannels,
                        Duration termTimeout, Duration termClientCloseTimeout, UpstreamTrust upstreamTrust,
                        TlsListenerSettings tlsListener, boolean safeChannelReuse, boolean separateConsumers,
-                       Capacity capacity) {
+                       Capacity capacity, boolean testApi) {
 
     /**
      * "No limit" for {@link #termTimeout}: ten years, long enough to mean forever and short enough that adding it
@@ -61,7 +68,7 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
 
     /** Checks that nothing is missing; the values themselves were checked by the resolver. */
     public Settings {
-        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(upstreams, "upstreams");
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(logLevel, "logLevel");
         Objects.requireNonNull(logFormat, "logFormat");
@@ -79,9 +86,70 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
     public Settings(String upstream, String listenAddress, int listenPort, int httpPort, LogLevel logLevel,
                     Duration idleConnectionTimeout, int maxUpstreamChannels, Duration termTimeout,
                     Duration termClientCloseTimeout) {
-        this(upstream, listenAddress, listenPort, httpPort, logLevel, LogFormat.PLAIN, idleConnectionTimeout,
-                maxUpstreamChannels, termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT, null, false, true,
-                Capacity.DEFAULT);
+        this(Upstreams.of(upstream), listenAddress, listenPort, httpPort, logLevel, LogFormat.PLAIN,
+                idleConnectionTimeout, maxUpstreamChannels, termTimeout, termClientCloseTimeout, UpstreamTrust.DEFAULT,
+                null, false, true, Capacity.DEFAULT, false);
+    }
+
+    /**
+     * The brokers and how the proxy appears to them.
+     *
+     * @param urls           the default upstream set: one URL, or a cluster's nodes; never empty
+     * @param vhosts         vhosts with brokers of their own, in the order given; each list never empty
+     * @param connectionName the {@code connection_name} broker connections announce, or {@code null} for the
+     *                       builder's default
+     * @param heartbeat      the longest heartbeat agreed with a broker, or {@code null} for the builder's default
+     */
+    public record Upstreams(List<String> urls, Map<String, List<String>> vhosts, String connectionName,
+                            Duration heartbeat) {
+
+        /** Copies the lists, which stay unmodifiable. */
+        public Upstreams {
+            urls = List.copyOf(urls);
+            if (urls.isEmpty()) {
+                throw new IllegalArgumentException("at least one upstream URL");
+            }
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            vhosts.forEach((vhost, list) -> copy.put(vhost, List.copyOf(list)));
+            vhosts = Collections.unmodifiableMap(copy);
+        }
+
+        /** One broker for every vhost, with the builder's defaults. */
+        public static Upstreams of(String url) {
+            return new Upstreams(List.of(url), Map.of(), null, null);
+        }
+
+        /** Whether the brokers are amqps://; the resolver checked that they all agree. */
+        public boolean tls() {
+            return Upstream.parse(urls.get(0)).tls();
+        }
+
+        /** Every URL, without user, password or vhost: {@code amqp://a:5672, amqp://b:5672; vhost x: amqp://c:5672}. */
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(display(urls));
+            vhosts.forEach((vhost, list) -> sb.append("; vhost ").append(vhost).append(": ").append(display(list)));
+            if (connectionName != null) {
+                sb.append("; upstream connection name ").append(connectionName);
+            }
+            if (heartbeat != null) {
+                sb.append("; upstream heartbeat ").append(describe(heartbeat));
+            }
+            return sb.toString();
+        }
+
+        private static String display(List<String> list) {
+            StringBuilder sb = new StringBuilder();
+            for (String url : list) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(Upstream.parse(url));
+            }
+            return sb.toString();
+        }
+    }
+
+    /** The first broker of the default set, as given: the one URL of a proxy with a single upstream. */
+    public String upstream() {
+        return upstreams.urls().get(0);
     }
 
     /**
@@ -118,7 +186,7 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
     /** A proxy builder with these settings; the SIGTERM waits map to {@code stop(termClientCloseTimeout)}. */
     public ProxyConfig.Builder proxyBuilder() {
         ProxyConfig.Builder builder = AmqProxy.builder()
-                .upstream(upstream)
+                .upstreams(upstreams.urls())
                 .listen(listenAddress, listenPort)
                 .idleUpstreamTimeout(idleConnectionTimeout)
                 .maxChannelsPerUpstream(maxUpstreamChannels)
@@ -128,7 +196,13 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 .separateConsumers(separateConsumers)
                 .maxClients(capacity.maxClients())
                 .maxUpstreamLifetime(capacity.maxUpstreamLifetime())
-                .eventLoops(capacity.eventLoops());
+                .eventLoops(capacity.eventLoops())
+                .upstreamConnectionName(upstreams.connectionName())
+                .recordTraffic(testApi);
+        upstreams.vhosts().forEach((vhost, urls) -> builder.vhostUpstream(vhost, urls.toArray(String[]::new)));
+        if (upstreams.heartbeat() != null) {
+            builder.upstreamHeartbeat(upstreams.heartbeat());
+        }
         if (upstreamTrust.context() != null) {
             builder.upstreamSslContext(upstreamTrust.context());
         }
@@ -138,9 +212,9 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
         return builder;
     }
 
-    /** The upstream without user, password or vhost: {@code amqp://host:port}. */
+    /** The upstreams without user, password or vhost: {@code amqp://host:port}, comma-separated. */
     public String upstreamForDisplay() {
-        return Upstream.parse(upstream).toString();
+        return Upstreams.display(upstreams.urls());
     }
 
     /** A duration as the operator wrote it: whole seconds, or "no limit". */
@@ -151,7 +225,7 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
     /** Every setting, with the upstream shown without credentials. */
     @Override
     public String toString() {
-        return "upstream " + upstreamForDisplay()
+        return "upstream " + upstreams
                 + ", listen " + listenAddress + ":" + listenPort
                 + ", http port " + (httpEnabled() ? String.valueOf(httpPort) : "off")
                 + ", log level " + logLevel.configName()
@@ -160,10 +234,11 @@ public record Settings(String upstream, String listenAddress, int listenPort, in
                 + ", max upstream channels " + maxUpstreamChannels
                 + ", term timeout " + describe(termTimeout)
                 + ", term client close timeout " + describe(termClientCloseTimeout)
-                + (Upstream.parse(upstream).tls() ? ", upstream " + upstreamTrust : "")
+                + (upstreams.tls() ? ", upstream " + upstreamTrust : "")
                 + ", TLS listener " + (tlsListener == null ? "none" : tlsListener)
                 + ", safe channel reuse " + (safeChannelReuse ? "on" : "off")
                 + ", consumers on their own connections " + (separateConsumers ? "yes" : "no")
-                + ", " + capacity;
+                + ", " + capacity
+                + ", test API " + (testApi ? "on" : "off");
     }
 }

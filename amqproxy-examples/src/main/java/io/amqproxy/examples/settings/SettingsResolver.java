@@ -1,6 +1,5 @@
 package io.amqproxy.examples.settings;
 
-import io.amqproxy.Upstream;
 import io.amqproxy.ProxyConfig;
 import io.amqproxy.examples.logging.LogFormat;
 
@@ -58,11 +57,17 @@ public final class SettingsResolver {
     }
 
     private static Settings check(Map<Setting, RawValue> v, LogFormat environmentFormat) throws UsageException {
-        String upstream = upstream(v.get(Setting.UPSTREAM));
+        Settings.Upstreams upstreams = UpstreamSettingsResolver.upstreams(v);
         int listenPort = port(v.get(Setting.LISTEN_PORT), Settings.DEFAULT_LISTEN_PORT);
         int httpPort = httpPort(v.get(Setting.HTTP_PORT));
+        boolean testApi = bool(v.get(Setting.TEST_API), false);
+        if (testApi && httpPort == Settings.HTTP_OFF) {
+            // asked for and not served would leave a test suite puzzling over refused connections
+            throw new UsageException(v.get(Setting.TEST_API).origin() + ": the test API is served on the HTTP port, "
+                    + "which " + v.get(Setting.HTTP_PORT).origin() + " turns off");
+        }
         return new Settings(
-                upstream,
+                upstreams,
                 address(v.get(Setting.LISTEN_ADDRESS)),
                 listenPort,
                 httpPort,
@@ -72,7 +77,7 @@ public final class SettingsResolver {
                 channels(v.get(Setting.MAX_UPSTREAM_CHANNELS)),
                 seconds(v.get(Setting.TERM_TIMEOUT), Settings.DEFAULT_TERM_TIMEOUT, true),
                 seconds(v.get(Setting.TERM_CLIENT_CLOSE_TIMEOUT), Settings.DEFAULT_TERM_CLIENT_CLOSE_TIMEOUT, false),
-                TlsSettingsResolver.upstreamTrust(v, Upstream.parse(upstream).tls()),
+                TlsSettingsResolver.upstreamTrust(v, upstreams.tls()),
                 TlsSettingsResolver.tlsListener(v, listenPort, httpPort),
                 bool(v.get(Setting.SAFE_CHANNEL_REUSE), false),
                 bool(v.get(Setting.SEPARATE_CONSUMERS), true),
@@ -80,7 +85,8 @@ public final class SettingsResolver {
                         count(v.get(Setting.MAX_CLIENTS), 0, Integer.MAX_VALUE, Settings.Capacity.DEFAULT.maxClients()),
                         seconds(v.get(Setting.MAX_UPSTREAM_LIFETIME), Settings.Capacity.DEFAULT.maxUpstreamLifetime(),
                                 false),
-                        count(v.get(Setting.EVENT_LOOPS), 1, MAX_EVENT_LOOPS, Settings.Capacity.DEFAULT.eventLoops())));
+                        count(v.get(Setting.EVENT_LOOPS), 1, MAX_EVENT_LOOPS, Settings.Capacity.DEFAULT.eventLoops())),
+                testApi);
     }
 
     /** {@code true}, {@code false}, or their usual synonyms yes/no, on/off, 1/0, in any case. */
@@ -94,21 +100,6 @@ public final class SettingsResolver {
             default -> throw new UsageException(raw.origin() + ": expected true or false, was '" + raw.text().strip()
                     + "'");
         };
-    }
-
-    private static String upstream(RawValue raw) throws UsageException {
-        if (raw == null) {
-            throw new UsageException("missing AMQP_URL: give the broker as amqp://host[:port] (or amqps://) as an "
-                    + "argument, in the environment variable AMQP_URL or as upstream in [main] of the config file");
-        }
-        String url = raw.text().strip();
-        try {
-            Upstream.parse(url);
-        } catch (IllegalArgumentException e) {
-            // The api's message names the scheme or the part that is wrong, never user info from the URL.
-            throw new UsageException(raw.origin() + ": " + e.getMessage());
-        }
-        return url;
     }
 
     private static String address(RawValue raw) throws UsageException {
@@ -215,7 +206,7 @@ public final class SettingsResolver {
         }
     }
 
-    private static long integer(RawValue raw, String expectation) throws UsageException {
+    static long integer(RawValue raw, String expectation) throws UsageException {
         try {
             return Long.parseLong(raw.text().strip());
         } catch (NumberFormatException e) {

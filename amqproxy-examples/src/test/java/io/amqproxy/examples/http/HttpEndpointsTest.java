@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,6 +89,86 @@ class HttpEndpointsTest {
 
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).isEqualTo("broker amqp://10.0.0.1:5672 unreachable: Connection refused");
+    }
+
+    private static final ProxyHealth.Node N1_UP = new ProxyHealth.Node("default", "10.0.0.1:5672", true, 2, null);
+    private static final ProxyHealth.Node N2_DOWN = new ProxyHealth.Node("default", "10.0.0.2:5672", false, 0,
+            "broker amqp://10.0.0.2:5672 unreachable: Connection refused");
+    private static final ProxyHealth.Node VHOST_DOWN = new ProxyHealth.Node("vhost:billing", "10.0.1.1:5672", false,
+            0, "gone");
+
+    @Test
+    void healthzIsOkWhileEachSetHasANodeUpAndListsEveryNode() throws Exception {
+        proxy.health = new ProxyHealth(true, "the last attempt, at 10.0.0.2, failed", List.of(N1_UP, N2_DOWN));
+
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("""
+                OK
+                set=default node=10.0.0.1:5672 up=true connections=2
+                set=default node=10.0.0.2:5672 up=false connections=0 error="broker amqp://10.0.0.2:5672 \
+                unreachable: Connection refused"
+                """);
+    }
+
+    @Test
+    void healthzIs503WhileASetHasNoNodeUp() throws Exception {
+        proxy.health = new ProxyHealth(true, null, List.of(N1_UP, N2_DOWN, VHOST_DOWN));
+
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).startsWith("no node up in upstream set vhost:billing\n")
+                .contains("\nset=vhost:billing node=10.0.1.1:5672 up=false connections=0 error=gone\n");
+    }
+
+    @Test
+    void healthzWhileDrainingStillListsTheNodes() throws Exception {
+        proxy.health = new ProxyHealth(false, null, List.of(N1_UP));
+
+        HttpResponse<String> r = send("GET", "/healthz");
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo("draining\nset=default node=10.0.0.1:5672 up=true connections=2\n");
+    }
+
+    @Test
+    void healthzAsJsonOnAskingForIt() throws Exception {
+        proxy.health = new ProxyHealth(true, null, List.of(N1_UP, VHOST_DOWN));
+        String expected = "{\"status\":\"unavailable\",\"summary\":\"no node up in upstream set vhost:billing\","
+                + "\"sets\":{\"default\":true,\"vhost:billing\":false},\"nodes\":["
+                + "{\"set\":\"default\",\"node\":\"10.0.0.1:5672\",\"up\":true,\"connections\":2,\"error\":null},"
+                + "{\"set\":\"vhost:billing\",\"node\":\"10.0.1.1:5672\",\"up\":false,\"connections\":0,"
+                + "\"error\":\"gone\"}]}";
+
+        HttpResponse<String> query = send("GET", "/healthz?format=json");
+        HttpResponse<String> accept = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + endpoints.port() + "/healthz"))
+                .header("Accept", "application/json").timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        for (HttpResponse<String> r : List.of(query, accept)) {
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Content-Type")).contains("application/json");
+            assertThat(r.body()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void logfmtQuotesOnlyWhatNeedsIt() {
+        assertThat(HealthReport.logfmt("10.0.0.1:5672")).isEqualTo("10.0.0.1:5672");
+        assertThat(HealthReport.logfmt("vhost:a b")).isEqualTo("\"vhost:a b\"");
+        assertThat(HealthReport.logfmt("x=\"y\"\\\n")).isEqualTo("\"x=\\\"y\\\"\\\\\\n\"");
+        assertThat(HealthReport.logfmt("")).isEqualTo("\"\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/faults", "/faults/1", "/traffic"})
+    void theTestApiIsNotThereUnlessTurnedOn(String path) throws Exception {
+        assertThat(send("GET", path).statusCode()).isEqualTo(404);
+        assertThat(send("DELETE", path).statusCode()).isEqualTo(404);
+        assertThat(send("POST", path).statusCode()).isEqualTo(404);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.amqproxy.ProxyStats;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +23,9 @@ class PrometheusTextTest {
             .messagesPublished(21).messagesDelivered(22)
             .refusedLogins(5).upstreamConnectFailures(4)
             .upstreamConnects(6).upstreamConnectNanos(1_234_567_890L)
+            .failovers(31)
+            .upstreamConnectionsByNode(Map.of("10.0.0.1:5672", 2L, "10.0.0.2:5672", 0L))
+            .upstreamConnectFailuresByNode(Map.of("10.0.0.2:5672", 4L))
             .build();
 
     @Test
@@ -78,6 +82,16 @@ class PrometheusTextTest {
                 # HELP amqproxy_upstream_connect_failures_total Broker connections that failed before they were open.
                 # TYPE amqproxy_upstream_connect_failures_total counter
                 amqproxy_upstream_connect_failures_total 4
+                # HELP amqproxy_upstream_failovers_total Clients whose broker connection found its node down while opening and went on with another node.
+                # TYPE amqproxy_upstream_failovers_total counter
+                amqproxy_upstream_failovers_total 31
+                # HELP amqproxy_upstream_node_connections Connections open to the broker, by node.
+                # TYPE amqproxy_upstream_node_connections gauge
+                amqproxy_upstream_node_connections{node="10.0.0.1:5672"} 2
+                amqproxy_upstream_node_connections{node="10.0.0.2:5672"} 0
+                # HELP amqproxy_upstream_node_connect_failures_total Broker connections that failed before they were open, by node.
+                # TYPE amqproxy_upstream_node_connect_failures_total counter
+                amqproxy_upstream_node_connect_failures_total{node="10.0.0.2:5672"} 4
                 # HELP amqproxy_upstream_connect_seconds Time taken to open broker connections, TCP and AMQP handshake.
                 # TYPE amqproxy_upstream_connect_seconds summary
                 amqproxy_upstream_connect_seconds_sum 1.23456789
@@ -118,6 +132,16 @@ class PrometheusTextTest {
         assertThat(PrometheusText.format(none, "v", "h"))
                 .contains("\namqproxy_upstream_connect_seconds_sum 0\n")
                 .contains("\namqproxy_upstream_connect_seconds_count 0\n");
+    }
+
+    @Test
+    void beforeAnyNodeIsKnownTheNodeFamiliesHaveNoSample() {
+        String text = PrometheusText.format(ProxyStats.builder().build(), "v", "h");
+
+        assertThat(text).contains("# TYPE amqproxy_upstream_node_connections gauge\n# HELP ")
+                .contains("# TYPE amqproxy_upstream_node_connect_failures_total counter\n# HELP ")
+                .contains("\namqproxy_upstream_failovers_total 0\n")
+                .doesNotContain("{node=");
     }
 
     @Test

@@ -120,7 +120,7 @@ class CliOptionsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"-l", "--listen", "-p", "--port", "-b", "--http-port", "-t", "--idle-connection-timeout",
-            "--max-upstream-channels", "--term-timeout", "--term-client-close-timeout", "-c", "--config"})
+            "--vhost-upstream", "--upstream-connection-name", "--upstream-heartbeat", "--max-upstream-channels", "--term-timeout", "--term-client-close-timeout", "-c", "--config"})
     void optionWithoutItsValue(String option) {
         assertThatThrownBy(() -> CliOptions.parse(URL, option))
                 .isInstanceOf(UsageException.class)
@@ -135,22 +135,44 @@ class CliOptionsTest {
     }
 
     @Test
-    void secondUrlIsRefusedWithoutEchoingItsPassword() {
-        assertThatThrownBy(() -> CliOptions.parse(URL, "amqp://user:s3cret@other:5672"))
-                .isInstanceOf(UsageException.class)
-                .hasMessageContaining("amqp://***@other:5672")
-                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+    void repeatedUrlArgumentsAreTheNodesOfOneUpstreamList() throws UsageException {
+        Map<Setting, RawValue> g = given("-p", "5673", "amqp://n1:5672", "amqp://n2:5672", "--", "amqp://n3:5672");
+
+        assertThat(g.get(Setting.UPSTREAM))
+                .isEqualTo(new RawValue("amqp://n1:5672,amqp://n2:5672,amqp://n3:5672", "AMQP_URL arguments"));
+    }
+
+    @Test
+    void vhostUpstreamMayBeRepeatedAndGathersItsValues() throws UsageException {
+        Map<Setting, RawValue> g = given("--vhost-upstream", "a=amqp://x,amqp://y", "--vhost-upstream=b=amqp://z",
+                URL);
+
+        assertThat(g.get(Setting.VHOST_UPSTREAMS))
+                .isEqualTo(new RawValue("a=amqp://x,amqp://y;b=amqp://z", "--vhost-upstream"));
+    }
+
+    @Test
+    void upstreamOptionsAndTheTestApiFlag() throws UsageException {
+        Map<Setting, RawValue> g = given("--upstream-connection-name", "web-1 proxy", "--upstream-heartbeat=3",
+                "--test-api", URL);
+
+        assertThat(g.get(Setting.UPSTREAM_CONNECTION_NAME))
+                .isEqualTo(new RawValue("web-1 proxy", "--upstream-connection-name"));
+        assertThat(g.get(Setting.UPSTREAM_HEARTBEAT)).isEqualTo(new RawValue("3", "--upstream-heartbeat"));
+        assertThat(g.get(Setting.TEST_API)).isEqualTo(new RawValue("true", "--test-api"));
+        assertThat(given(URL)).doesNotContainKeys(Setting.TEST_API, Setting.VHOST_UPSTREAMS);
     }
 
     @Test
     void usageListsEveryOptionEnvironmentVariableAndConfigKey() {
         assertThat(CliOptions.usage())
-                .contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL]")
+                .contains("Usage: java -jar amqproxy.jar [OPTIONS] [AMQP_URL...]")
                 .contains("-l, --listen", "-p, --port", "-b, --http-port", "-t, --idle-connection-timeout",
                         "--max-upstream-channels", "--max-upstream-lifetime", "--max-clients", "--event-loops",
                         "--term-timeout", "--term-client-close-timeout", "--log-level", "--log-format", "-d, --debug",
-                        "-c, --config", "-h, --help", "-v, --version")
-                .contains("[main]", "[listen]", "/healthz", "/metrics");
+                        "-c, --config", "-h, --help", "-v, --version", "--vhost-upstream", "--upstream-connection-name",
+                        "--upstream-heartbeat", "--test-api")
+                .contains("[main]", "[listen]", "[vhost_upstreams]", "/healthz", "/metrics", "/faults", "/traffic");
         for (Setting s : Setting.values()) {
             assertThat(CliOptions.usage()).as("environment variable of " + s).contains(s.environmentVariable);
             for (String key : s.configKeys) {
@@ -210,7 +232,7 @@ class CliOptionsTest {
         String before = System.getProperty(CliUsage.COMMAND_PROPERTY);
         System.setProperty(CliUsage.COMMAND_PROPERTY, "amqproxy");
         try {
-            assertThat(CliOptions.usage()).startsWith("Usage: amqproxy [OPTIONS] [AMQP_URL]\n");
+            assertThat(CliOptions.usage()).startsWith("Usage: amqproxy [OPTIONS] [AMQP_URL...]\n");
         } finally {
             if (before == null) {
                 System.clearProperty(CliUsage.COMMAND_PROPERTY);

@@ -88,7 +88,7 @@ class ConfigFileTest {
     void unknownSectionNamesLineAndKnownSections() {
         assertThatThrownBy(() -> parse("[main]", "upstream = amqp://h", "[tls]"))
                 .isInstanceOf(UsageException.class)
-                .hasMessage("amqproxy.ini:3: unknown section [tls]; known sections: [listen], [main]");
+                .hasMessage("amqproxy.ini:3: unknown section [tls]; known sections: [listen], [main], [vhost_upstreams]");
     }
 
     @Test
@@ -137,6 +137,35 @@ class ConfigFileTest {
                     .anyMatch(k -> text.contains("\n;" + k.substring(k.indexOf('.') + 1) + " = "));
             assertThat(shown).as(s + " in extras/amqproxy.ini").isEqualTo(!s.configKeys.isEmpty());
         }
+    }
+
+    @Test
+    void vhostUpstreamsSectionTakesAnyVhostAsKeyAndMakesOneValue() throws UsageException {
+        Map<Setting, RawValue> v = parse(
+                "[main]",
+                "upstream = amqp://a:5672, amqp://b:5672",
+                "upstream_connection_name = proxy on web-1",
+                "upstream_heartbeat = 3",
+                "test_api = true",
+                "[vhost_upstreams]",
+                "Billing = amqp://c:5672, amqp://d:5672",
+                "/ = amqp://e:5672",
+                "Billing = amqp://f:5672");
+
+        assertThat(v.get(Setting.UPSTREAM).text()).isEqualTo("amqp://a:5672, amqp://b:5672");
+        assertThat(v.get(Setting.UPSTREAM_CONNECTION_NAME).text()).isEqualTo("proxy on web-1");
+        assertThat(v.get(Setting.UPSTREAM_HEARTBEAT).text()).isEqualTo("3");
+        assertThat(v.get(Setting.TEST_API).text()).isEqualTo("true");
+        // the later line for a vhost wins, as for any key; the case of a vhost is kept
+        assertThat(v.get(Setting.VHOST_UPSTREAMS))
+                .isEqualTo(new RawValue("/=amqp://e:5672;Billing=amqp://f:5672", "amqproxy.ini:6 [vhost_upstreams]"));
+    }
+
+    @Test
+    void aVhostUpstreamLineNeedsAVhost() {
+        assertThatThrownBy(() -> parse("[vhost_upstreams]", "= amqp://c:5672"))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("amqproxy.ini:2: expected 'vhost = url[, url...]' in [vhost_upstreams]");
     }
 
     @Test

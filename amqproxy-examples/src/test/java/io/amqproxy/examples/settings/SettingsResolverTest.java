@@ -175,12 +175,11 @@ class SettingsResolverTest {
             String file = configFile("[main]", "upstreams = amqp://h");
 
             assertThat(failure("-c", file, "-p", "1", URL).getMessage())
-                    .isEqualTo(file + ":2: unknown key 'upstreams' in [main]; known keys: upstream, log_level, "
-                            + "log_format, idle_connection_timeout, max_upstream_channels, max_upstream_lifetime, "
+                    .isEqualTo(file + ":2: unknown key 'upstreams' in [main]; known keys: upstream, "
+                            + "upstream_connection_name, upstream_heartbeat, log_level, log_format, idle_connection_timeout, max_upstream_channels, max_upstream_lifetime, "
                             + "max_clients, event_loops, term_timeout, term_client_close_timeout, "
                             + "safe_channel_reuse, separate_consumers, upstream_ca, upstream_truststore, "
-                            + "upstream_truststore_password, "
-                            + "verify_upstream_hostname");
+                            + "upstream_truststore_password, verify_upstream_hostname, test_api");
         }
 
         @Test
@@ -390,6 +389,143 @@ class SettingsResolverTest {
     }
 
     @Nested
+    class SeveralUpstreams {
+
+        @TempDir
+        Path dir;
+
+        @Test
+        void repeatedUrlArgumentsCommasInAmqpUrlAndInTheFileGiveTheSameNodes() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[main]", "upstream = amqp://n1:5672 , amqp://n2:5672"));
+            java.util.List<String> nodes = java.util.List.of("amqp://n1:5672", "amqp://n2:5672");
+
+            assertThat(resolve("amqp://n1:5672", "amqp://n2:5672").upstreams().urls()).isEqualTo(nodes);
+            assertThat(resolve(Map.of("AMQP_URL", "amqp://n1:5672,amqp://n2:5672")).upstreams().urls())
+                    .isEqualTo(nodes);
+            assertThat(resolve("-c", file.toString()).upstreams().urls()).isEqualTo(nodes);
+        }
+
+        @Test
+        void vhostUpstreamsFromEachSourceAndTheCommandLineReplacesTheRest() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[main]", "upstream = " + URL, "[vhost_upstreams]",
+                    "from-file = amqp://f:5672"));
+            Map<String, String> env = Map.of("VHOST_UPSTREAMS", "a=amqp://x:5672,amqp://y:5672;/=amqp://z:5672;");
+
+            assertThat(resolve("-c", file.toString()).upstreams().vhosts())
+                    .isEqualTo(Map.of("from-file", java.util.List.of("amqp://f:5672")));
+            Settings fromEnv = resolve(env, "-c", file.toString());
+            assertThat(fromEnv.upstreams().vhosts()).containsExactly(
+                    Map.entry("a", java.util.List.of("amqp://x:5672", "amqp://y:5672")),
+                    Map.entry("/", java.util.List.of("amqp://z:5672")));
+            Settings fromCli = resolve(env, "--vhost-upstream", "b = amqp://v:5672", "--vhost-upstream",
+                    "c=amqp://w:5672", URL);
+            assertThat(fromCli.upstreams().vhosts()).containsExactly(
+                    Map.entry("b", java.util.List.of("amqp://v:5672")), Map.entry("c", java.util.List.of("amqp://w:5672")));
+        }
+
+        @Test
+        void everyUpstreamSettingReachesTheProxysConfig() throws UsageException {
+            ProxyConfig c = resolve("--vhost-upstream", "billing=amqp://b1:5672,amqp://b2:5673",
+                    "--upstream-connection-name", "proxy on web-1", "--upstream-heartbeat", "3", "--test-api",
+                    "amqp://n1:5672", "amqp://n2").proxyBuilder().build();
+
+            assertThat(c.upstreams()).containsExactly(new Upstream("n1", 5672, false), new Upstream("n2", 5672, false));
+            assertThat(c.vhostUpstreams()).containsExactly(Map.entry("billing",
+                    java.util.List.of(new Upstream("b1", 5672, false), new Upstream("b2", 5673, false))));
+            assertThat(c.upstreamConnectionName()).isEqualTo("proxy on web-1");
+            assertThat(c.timeouts().upstreamHeartbeat()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(c.recordTraffic()).isTrue();
+        }
+
+        @Test
+        void withoutThemTheBuildersDefaultsStand() throws UsageException {
+            ProxyConfig c = resolve(URL).proxyBuilder().build();
+            ProxyConfig defaults = io.amqproxy.AmqProxy.builder().upstream(URL).build();
+
+            assertThat(c.vhostUpstreams()).isEmpty();
+            assertThat(c.upstreamConnectionName()).isNull();
+            assertThat(c.timeouts().upstreamHeartbeat()).isEqualTo(defaults.timeouts().upstreamHeartbeat());
+            assertThat(c.recordTraffic()).isFalse();
+        }
+
+        @Test
+        void testApiFromTheEnvironmentAndTheFile() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[main]", "upstream = " + URL, "test_api = true"));
+
+            assertThat(resolve(Map.of("TEST_API", "true"), URL).testApi()).isTrue();
+            assertThat(resolve("-c", file.toString()).testApi()).isTrue();
+            assertThat(resolve(URL).testApi()).isFalse();
+            assertThat(failure(Map.of("TEST_API", "maybe"), URL).getMessage())
+                    .isEqualTo("environment variable TEST_API: expected true or false, was 'maybe'");
+        }
+
+        @Test
+        void theTestApiNeedsTheHttpPort() {
+            assertThat(failure(Map.of("TEST_API", "yes"), "-b", "off", URL).getMessage())
+                    .isEqualTo("environment variable TEST_API: the test API is served on the HTTP port, which "
+                            + "--http-port turns off");
+        }
+
+        @Test
+        void aBadUrlInAListIsNamedByItsPositionWithoutItsPassword() {
+            assertThat(failure("amqp://n1:5672", "http://user:s3cret@n2:5672").getMessage())
+                    .startsWith("AMQP_URL arguments: URL 2 of 2: ")
+                    .doesNotContain("s3cret");
+            assertThat(failure(Map.of("AMQP_URL", "amqp://n1:5672,,amqp://n2")).getMessage())
+                    .isEqualTo("environment variable AMQP_URL: URL 2 of 3: empty; separate URLs with single commas");
+        }
+
+        @Test
+        void schemesMustNotBeMixed() {
+            assertThat(failure("amqp://n1:5672", "amqps://n2:5671").getMessage())
+                    .isEqualTo("AMQP_URL arguments: mixes amqp:// and amqps:// URLs; one TLS setting serves every "
+                            + "upstream");
+            assertThat(failure("--vhost-upstream", "x=amqps://n2", URL).getMessage())
+                    .isEqualTo("--vhost-upstream: vhost 'x': amqps:// while AMQP_URL is amqp://; one TLS setting "
+                            + "serves every upstream");
+        }
+
+        @ParameterizedTest
+        @CsvSource(delimiter = '|', value = {
+                "amqp://x                 | --vhost-upstream: expected VHOST=URL[,URL...], an entry has no '='",
+                "=amqp://x                | --vhost-upstream: expected VHOST=URL[,URL...], a vhost is empty",
+                "x=                       | --vhost-upstream: vhost 'x': empty; separate URLs with single commas",
+                "x=amqp://a,              | --vhost-upstream: vhost 'x': URL 2 of 2: empty; separate URLs with single commas"})
+        void badVhostUpstreams(String value, String message) {
+            assertThat(failure("--vhost-upstream", value, URL).getMessage()).isEqualTo(message);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"-1", "65536", "soon"})
+        void upstreamHeartbeatIsWholeSecondsUpTo65535(String value) {
+            assertThat(failure("--upstream-heartbeat", value, URL).getMessage())
+                    .startsWith("--upstream-heartbeat: expected whole seconds from 0 to 65535, was ");
+        }
+
+        @Test
+        void emptyUpstreamConnectionNameInTheFileIsAnError() throws Exception {
+            Path file = dir.resolve("amqproxy.ini");
+            Files.write(file, java.util.List.of("[main]", "upstream = " + URL, "upstream_connection_name ="));
+
+            assertThat(failure("-c", file.toString()).getMessage())
+                    .isEqualTo(file + ":3 [main] upstream_connection_name: the upstream connection name must not be "
+                            + "empty");
+        }
+
+        @Test
+        void toStringShowsEveryUpstreamWithoutCredentials() throws UsageException {
+            String s = resolve("--vhost-upstream", "x=amqp://u:pw1@c:5672", "amqp://u:pw2@a", "amqp://b:5673")
+                    .toString();
+
+            assertThat(s).startsWith("upstream amqp://a:5672, amqp://b:5673; vhost x: amqp://c:5672, listen ")
+                    .doesNotContain("pw1").doesNotContain("pw2");
+        }
+    }
+
+    @Nested
     class ProxyConfiguration {
 
         @Test
@@ -423,7 +559,7 @@ class SettingsResolverTest {
                     + "log level info, log format plain, idle connection timeout 5s, max upstream channels 65535, "
                     + "term timeout no limit, term client close timeout 0s, TLS listener none, safe channel reuse off, "
                     + "consumers on their own connections yes, max clients no limit, max upstream lifetime no limit, "
-                    + "event loops 1");
+                    + "event loops 1, test API off");
         }
     }
 }
