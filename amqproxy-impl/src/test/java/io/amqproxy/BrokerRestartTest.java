@@ -10,10 +10,14 @@ import io.amqproxy.testsupport.AmqpErrors;
 import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.CountingProxyListener;
 import io.amqproxy.testsupport.LoopThreadCpu;
+import io.amqproxy.testsupport.PrivateNode;
+import io.amqproxy.testsupport.PrivateRabbit;
+import io.amqproxy.testsupport.PrivateRabbitScript;
 import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,9 +41,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * refused clearly within the connect timeout and the proxy's event loop idles instead of spinning; after
  * {@code start_app} new clients work within 10 s.
  *
- * <p>This stops the shared broker's AMQP application for a few seconds, so it keeps the window short and
- * always restarts the application, in {@code finally}, waiting until the broker is fully up again.
+ * <p>The broker is the private node {@link PrivateRabbit#shared()}, never the shared broker: stopping that would fail
+ * every other run's tests meanwhile. The application is always restarted, in {@code finally}, and the test waits
+ * until the node is fully up again, so that the next class sharing the node finds it serving.
  */
+@Tag("private-rabbit")
 @Timeout(value = 85, unit = TimeUnit.SECONDS)
 class BrokerRestartTest {
 
@@ -48,17 +54,21 @@ class BrokerRestartTest {
     private static final Duration BACK_IN_SERVICE = Duration.ofSeconds(10);
     private static final Duration CPU_WINDOW = Duration.ofSeconds(3);
 
+    private static PrivateRabbit rabbit;
+    private static PrivateNode node;
+
     @RegisterExtension
-    final ProxyFixture fx = new ProxyFixture(b -> b.upstreamConnectTimeout(CONNECT_TIMEOUT));
+    final ProxyFixture fx = ProxyFixture.on(node, b -> b.upstreamConnectTimeout(CONNECT_TIMEOUT));
     private CountingProxyListener events;
     private AmqProxy proxy;
     private LoopThreadCpu loopCpu;
 
     @BeforeAll
-    static void needsRabbitmqctl() {
-        assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to stop and start the broker");
-        assumeTrue(TestBroker.host().equals("127.0.0.1") || TestBroker.host().equals("localhost"),
-                "stops the broker's app with the local rabbitmqctl, so the broker must be local");
+    @Timeout(value = 200, unit = TimeUnit.SECONDS)
+    static void startNode() {
+        assumeTrue(PrivateRabbitScript.locate().rabbitmqInstalled(), "needs RabbitMQ installed to start private nodes");
+        rabbit = PrivateRabbit.shared();
+        node = rabbit.node();
     }
 
     @BeforeEach
@@ -99,7 +109,7 @@ class BrokerRestartTest {
         assertThat(proxy.stats().upstreamConnections()).isEqualTo(1);
 
         long stopAt = System.nanoTime();
-        CompletableFuture<String> stopApp = CompletableFuture.supplyAsync(() -> TestBroker.rabbitmqctl("stop_app"));
+        CompletableFuture<Void> stopApp = CompletableFuture.runAsync(() -> rabbit.stopApp(node));
         long backAt;
         try {
             // connected clients learn within 10 s of the stop
@@ -133,11 +143,11 @@ class BrokerRestartTest {
             }
             assertThat(AmqpErrors.replyCode(refused)).as("a Connection.Close from the proxy: %s", refused)
                     .isEqualTo(AMQP.CONNECTION_FORCED);
-            assertThat(AmqpErrors.replyText(refused)).contains(TestBroker.host() + ":" + TestBroker.port());
+            assertThat(AmqpErrors.replyText(refused)).contains(fx.brokerHost() + ":" + fx.brokerPort());
             assertThat(refusedMillis).as("ms until refused: %s", AmqpErrors.replyText(refused))
                     .isLessThan(CONNECT_TIMEOUT.toMillis() + 2_000);
             assertThat(proxy.health().upstreamError()).as("health while the broker is down")
-                    .contains(TestBroker.host() + ":" + TestBroker.port());
+                    .contains(fx.brokerHost() + ":" + fx.brokerPort());
 
             // and with nobody asking, the proxy neither spins nor keeps dialling the broker
             long failures = proxy.stats().upstreamConnectFailures();
@@ -176,19 +186,19 @@ class BrokerRestartTest {
     }
 
     /**
-     * Starts the broker's app again (after the stop has finished, whatever it did) and waits until it takes
+     * Starts the node's app again (after the stop has finished, whatever it did) and waits until it takes
      * connections; returns when it was back, as System.nanoTime().
      */
-    private static long restartBrokerApp(CompletableFuture<String> stopApp) {
+    private static long restartBrokerApp(CompletableFuture<Void> stopApp) {
         try {
             stopApp.get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("rabbitmqctl stop_app: " + e);
         }
-        TestBroker.rabbitmqctl("start_app");
-        Await.until(Duration.ofSeconds(60), "the broker to listen on " + TestBroker.port() + " again",
-                () -> answers(TestBroker.host(), TestBroker.port()));
-        TestBroker.rabbitmqctl("await_startup");
+        rabbit.startApp(node);
+        Await.until(Duration.ofSeconds(60), "the node to listen on " + node.amqpPort() + " again",
+                () -> answers("127.0.0.1", node.amqpPort()));
+        rabbit.rabbitmqctl(node, "await_startup");
         return System.nanoTime();
     }
 

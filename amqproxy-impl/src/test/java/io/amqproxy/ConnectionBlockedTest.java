@@ -8,11 +8,15 @@ import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BlockedRecorder;
 import io.amqproxy.testsupport.Frames;
 import io.amqproxy.testsupport.MemoryAlarm;
+import io.amqproxy.testsupport.PrivateRabbit;
+import io.amqproxy.testsupport.PrivateRabbitScript;
 import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.RawAmqpClient;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,18 +42,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * upstream that announced the connection.blocked capability, and no client that did not.
  *
  * <p>The broker blocks publishing connections while a resource alarm is on. The test raises a memory alarm with
- * {@code rabbitmqctl set_vm_memory_high_watermark} and always restores the broker's configured value.
+ * {@code rabbitmqctl set_vm_memory_high_watermark} and always restores the configured value, on the private node
+ * {@link PrivateRabbit#shared()}, never on the shared broker, where it would block every other run's publishers.
  */
+@Tag("private-rabbit")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ConnectionBlockedTest {
 
+    private static PrivateRabbit rabbit;
+
     @RegisterExtension
-    final ProxyFixture fx = new ProxyFixture();
+    final ProxyFixture fx = ProxyFixture.on(rabbit.node());
     private String queue;
+
+    @BeforeAll
+    @Timeout(value = 200, unit = TimeUnit.SECONDS)
+    static void startNode() {
+        assumeTrue(PrivateRabbitScript.locate().rabbitmqInstalled(), "needs RabbitMQ installed to start private nodes");
+        rabbit = PrivateRabbit.shared();
+    }
 
     @BeforeEach
     void start() {
-        assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to raise a memory alarm");
         queue = fx.newQueue("blocked");
     }
 
@@ -76,7 +90,7 @@ class ConnectionBlockedTest {
                     .as("precondition: A, B and C share one upstream").isEqualTo(1);
 
             int published = 0;
-            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+            try (MemoryAlarm alarm = MemoryAlarm.raise(rabbit)) {
                 // the broker blocks a connection when it publishes under an alarm; keep publishing until it does
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!ra.blocked() && System.nanoTime() < deadline) {
@@ -140,7 +154,7 @@ class ConnectionBlockedTest {
             byte[] body = new byte[64 * 1024];
 
             Future<?> done;
-            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+            try (MemoryAlarm alarm = MemoryAlarm.raise(rabbit)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (!rp.blocked() && System.nanoTime() < deadline) {
                     ch.basicPublish("", queue, null, new byte[1]);

@@ -10,10 +10,14 @@ import io.amqproxy.testsupport.Await;
 import io.amqproxy.testsupport.BlockedRecorder;
 import io.amqproxy.testsupport.BrokerSide;
 import io.amqproxy.testsupport.MemoryAlarm;
+import io.amqproxy.testsupport.PrivateRabbit;
+import io.amqproxy.testsupport.PrivateRabbitScript;
 import io.amqproxy.testsupport.ProxyFixture;
 import io.amqproxy.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,7 +37,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A client that keeps its consumer on a connection of its own keeps draining; through the proxy its
  * consumer must keep draining too, although its connection and the publisher's share one pooled broker
  * connection until the consumer starts consuming.
+ *
+ * <p>The alarm is raised on the private node {@link PrivateRabbit#shared()}, never on the shared broker, where it
+ * would block every other run's publishers.
  */
+@Tag("private-rabbit")
 // a separate thread, so that a client call hung under the alarm cannot keep the test (and the alarm) forever
 @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConsumersDuringAlarmTest {
@@ -42,14 +50,22 @@ class ConsumersDuringAlarmTest {
     private static final int PREFETCH = 10;
     private static final int LATE_PUBLISHERS = 5;
 
+    private static PrivateRabbit rabbit;
+
     @RegisterExtension
-    final ProxyFixture fx = new ProxyFixture();
+    final ProxyFixture fx = ProxyFixture.on(rabbit.node());
     private BrokerSide broker;
     private String queue;
 
+    @BeforeAll
+    @Timeout(value = 200, unit = TimeUnit.SECONDS)
+    static void startNode() {
+        assumeTrue(PrivateRabbitScript.locate().rabbitmqInstalled(), "needs RabbitMQ installed to start private nodes");
+        rabbit = PrivateRabbit.shared();
+    }
+
     @BeforeEach
     void setUp() {
-        assumeTrue(TestBroker.hasRabbitmqctl(), "needs rabbitmqctl to raise a memory alarm");
         broker = fx.broker();
         queue = fx.newQueue("alarm");
         broker.publishConfirmed(queue, MESSAGES);
@@ -74,7 +90,7 @@ class ConsumersDuringAlarmTest {
             Channel pub = publisher.createChannel();
             BlockedRecorder blocked = new BlockedRecorder();
             publisher.addBlockedListener(blocked);
-            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+            try (MemoryAlarm alarm = MemoryAlarm.raise(rabbit)) {
                 publishUntilBlocked(pub, queue, blocked);
 
                 gated.open(); // now acknowledge: the acks must reach the broker during the alarm
@@ -103,7 +119,7 @@ class ConsumersDuringAlarmTest {
             Channel pub = publisher.createChannel();
             BlockedRecorder blocked = new BlockedRecorder();
             publisher.addBlockedListener(blocked);
-            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+            try (MemoryAlarm alarm = MemoryAlarm.raise(rabbit)) {
                 publishUntilBlocked(pub, queue, blocked);
                 gated.open();
                 Thread.sleep(3000); // the claim is that nothing moves for a while
@@ -141,7 +157,7 @@ class ConsumersDuringAlarmTest {
             GatedConsumer late;
             int published;
             List<Connection> latePublishers = new ArrayList<>();
-            try (MemoryAlarm alarm = MemoryAlarm.raise()) {
+            try (MemoryAlarm alarm = MemoryAlarm.raise(rabbit)) {
                 published = publishUntilBlocked(pub, queue, blocked); // the pooled broker connection is blocked now
 
                 // a consumer that starts only now: set-up, deliveries and acks must not wait for the alarm

@@ -3,6 +3,7 @@ package io.amqproxy.testsupport;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 
 import java.io.IOException;
@@ -10,9 +11,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A direct connection to the test broker (guest, vhost "/"), bypassing the proxy, for setting up queues and
- * for checking effects where they count: at the broker. Every check runs on a fresh channel, so a 404 from a
- * passive declare costs nothing. Not thread-safe; one per test.
+ * A direct connection to the test broker or a private node (guest, vhost "/"), bypassing the proxy, for setting up
+ * queues and for checking effects where they count: at the broker. Every check runs on a fresh channel, so a 404 from
+ * a passive declare costs nothing. Not thread-safe; one per test.
  */
 public final class BrokerSide implements AutoCloseable {
 
@@ -22,12 +23,17 @@ public final class BrokerSide implements AutoCloseable {
         this.connection = connection;
     }
 
-    /** Opens a direct connection to the broker. */
+    /** Opens a direct connection to the shared test broker. */
     public static BrokerSide open() {
+        return open(TestBroker.direct());
+    }
+
+    /** Opens a direct connection made by {@code direct}, e.g. to a private node ({@link PrivateNode#factory()}). */
+    public static BrokerSide open(ConnectionFactory direct) {
         try {
-            return new BrokerSide(TestBroker.direct().newConnection("amqproxy-it broker-side check"));
+            return new BrokerSide(direct.newConnection("amqproxy-it broker-side check"));
         } catch (IOException | TimeoutException e) {
-            throw new IllegalStateException("cannot connect to the test broker directly: " + e, e);
+            throw new IllegalStateException("cannot connect to the broker directly: " + e, e);
         }
     }
 

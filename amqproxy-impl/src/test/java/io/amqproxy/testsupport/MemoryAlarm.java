@@ -4,9 +4,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A memory alarm on the test broker, raised with {@code rabbitmqctl set_vm_memory_high_watermark} and
- * cleared by restoring the watermark the broker was configured with. Use in try-with-resources so the broker
- * is always restored.
+ * A memory alarm on a private node ({@link PrivateRabbit#shared()}), raised with {@code rabbitmqctl -n NODE
+ * set_vm_memory_high_watermark} and cleared by restoring the watermark the node was configured with. Never on the
+ * shared broker: an alarm there would block every other run's publishers. Use in try-with-resources so the node is
+ * always restored. Called from one test thread at a time; {@link #clearAnyLeftOn()} may come from another.
  */
 public final class MemoryAlarm implements AutoCloseable {
 
@@ -15,19 +16,28 @@ public final class MemoryAlarm implements AutoCloseable {
     /** The alarm raised last and not cleared yet, for {@link #clearAnyLeftOn()}. */
     private static volatile MemoryAlarm active;
 
+    private final PrivateNodeSet nodes;
+    private final PrivateNode node;
     private final String[] original;
     private boolean cleared;
 
-    private MemoryAlarm(String[] original) {
+    private MemoryAlarm(PrivateNodeSet nodes, PrivateNode node, String[] original) {
+        this.nodes = nodes;
+        this.node = node;
         this.original = original;
     }
 
-    /** Sets a watermark far below what the broker uses, so the alarm goes off at once. */
-    public static MemoryAlarm raise() {
-        MemoryAlarm alarm = new MemoryAlarm(configuredWatermark());
+    /** Sets a watermark far below what {@code node} of {@code nodes} uses, so its alarm goes off at once. */
+    public static MemoryAlarm raise(PrivateNodeSet nodes, PrivateNode node) {
+        MemoryAlarm alarm = new MemoryAlarm(nodes, node, configuredWatermark(nodes, node));
         active = alarm;
-        TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+        nodes.rabbitmqctl(node, "set_vm_memory_high_watermark", "0.0000001");
         return alarm;
+    }
+
+    /** Sets a watermark far below what the node of {@code rabbit} uses, so its alarm goes off at once. */
+    public static MemoryAlarm raise(PrivateRabbit rabbit) {
+        return raise(rabbit, rabbit.node());
     }
 
     /**
@@ -41,7 +51,7 @@ public final class MemoryAlarm implements AutoCloseable {
         }
     }
 
-    /** Restores the configured watermark; the broker clears the alarm shortly after. Idempotent. */
+    /** Restores the configured watermark; the node clears the alarm shortly after. Idempotent. */
     public synchronized void clear() {
         if (!cleared) {
             cleared = true;
@@ -49,7 +59,7 @@ public final class MemoryAlarm implements AutoCloseable {
             String[] args = new String[original.length + 1];
             args[0] = "set_vm_memory_high_watermark";
             System.arraycopy(original, 0, args, 1, original.length);
-            TestBroker.rabbitmqctl(args);
+            nodes.rabbitmqctl(node, args);
         }
     }
 
@@ -58,9 +68,9 @@ public final class MemoryAlarm implements AutoCloseable {
         clear();
     }
 
-    /** The watermark the broker is configured with, as set_vm_memory_high_watermark takes it. */
-    private static String[] configuredWatermark() {
-        Matcher m = WATERMARK.matcher(TestBroker.rabbitmqctl("environment"));
+    /** The watermark the node is configured with, as set_vm_memory_high_watermark takes it. */
+    private static String[] configuredWatermark(PrivateNodeSet nodes, PrivateNode node) {
+        Matcher m = WATERMARK.matcher(nodes.rabbitmqctl(node, "environment"));
         if (!m.find()) {
             return new String[] {"0.4"}; // RabbitMQ's default
         }

@@ -27,7 +27,8 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>A node with plugins boots in 7 to 19 s on a busy 2-core machine; start one per test class.
+ * <p>A node with plugins boots in 7 to 19 s on a busy 2-core machine; start one per test class, or use
+ * {@link #shared()}, the plain node that every test of the JVM which must break a broker shares.
  */
 public final class PrivateRabbit extends PrivateNodeSet {
 
@@ -45,6 +46,24 @@ public final class PrivateRabbit extends PrivateNodeSet {
     /** The node. */
     public PrivateNode node() {
         return nodes().get(0);
+    }
+
+    private static PrivateRabbit shared;
+
+    /**
+     * The plain node (no plugins) that every test class of this JVM which breaks a broker on purpose shares: stops
+     * its application, raises a memory alarm on it. Started on the first call (a boot costs 7 to 17 s) and stopped by
+     * the shutdown hook when the tests are over, or by the script's watchdog should the JVM die. A test that breaks
+     * the node restores it before it ends (application running, no alarm), so the next class finds it serving.
+     */
+    public static synchronized PrivateRabbit shared() {
+        if (shared == null) {
+            long t0 = System.nanoTime();
+            shared = builder("breakable").start();
+            System.out.printf("private node %s started in %d ms%n", shared.node(),
+                    Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        }
+        return shared;
     }
 
     /** What the node is started with. Not thread-safe; used by one test thread. */

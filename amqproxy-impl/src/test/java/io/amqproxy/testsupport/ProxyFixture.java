@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
@@ -28,12 +29,23 @@ import java.util.function.UnaryOperator;
  * @RegisterExtension
  * final ProxyFixture fx = new ProxyFixture(b -> b.idleUpstreamTimeout(Duration.ofSeconds(30)));
  * }</pre>
- * The proxy listens on 127.0.0.1 at an ephemeral port, goes to the test broker and reports to {@link #listener()},
- * with the class's settings on top. Not thread-safe, except {@link #connect} and {@link #viaProxy}, which a test
+ * The proxy listens on 127.0.0.1 at an ephemeral port, goes to the shared test broker and reports to
+ * {@link #listener()}, with the class's settings on top. A test that breaks its broker on purpose (stops it, raises an
+ * alarm) points the fixture at a private node instead, and everything here (proxies, relays, the broker side,
+ * queues) goes there:
+ * <pre>{@code
+ * @BeforeAll
+ * static void node() { assumeTrue(PrivateRabbitScript.locate().rabbitmqInstalled(), "..."); PrivateRabbit.shared(); }
+ * @RegisterExtension
+ * final ProxyFixture fx = ProxyFixture.on(PrivateRabbit.shared().node());
+ * }</pre>
+ * Not thread-safe, except {@link #connect} and {@link #viaProxy}, which a test
  * may call from several threads once the proxy is running.
  */
 public final class ProxyFixture implements AfterEachCallback {
 
+    /** Where the proxies and the broker side go; null for the shared test broker, located on first use. */
+    private final PrivateNode node;
     private final UnaryOperator<ProxyConfig.Builder> settings;
     private final CountingProxyListener listener = new CountingProxyListener();
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
@@ -51,7 +63,39 @@ public final class ProxyFixture implements AfterEachCallback {
 
     /** A proxy with {@code settings} applied to the builder, for every test of the class. */
     public ProxyFixture(UnaryOperator<ProxyConfig.Builder> settings) {
+        this(null, settings);
+    }
+
+    private ProxyFixture(PrivateNode node, UnaryOperator<ProxyConfig.Builder> settings) {
+        this.node = node;
         this.settings = settings;
+    }
+
+    /**
+     * A fixture whose proxies, relays to the broker and broker side go to the private {@code node} rather than to the
+     * shared test broker, with {@code settings} applied to the builder for every test of the class.
+     */
+    public static ProxyFixture on(PrivateNode node, UnaryOperator<ProxyConfig.Builder> settings) {
+        return new ProxyFixture(Objects.requireNonNull(node, "node"), settings);
+    }
+
+    /** A fixture with the defaults whose proxies, relays and broker side go to the private {@code node}. */
+    public static ProxyFixture on(PrivateNode node) {
+        return on(node, UnaryOperator.identity());
+    }
+
+    /** The host of the broker this fixture's proxies go to. */
+    public String brokerHost() {
+        return node == null ? TestBroker.host() : "127.0.0.1";
+    }
+
+    /** The AMQP port of the broker this fixture's proxies go to. */
+    public int brokerPort() {
+        return node == null ? TestBroker.port() : node.amqpPort();
+    }
+
+    private String upstreamUri() {
+        return node == null ? TestBroker.upstreamUri() : node.upstreamUri();
     }
 
     /** The test's proxy, started on the first call. */
@@ -67,19 +111,19 @@ public final class ProxyFixture implements AfterEachCallback {
         if (proxy != null) {
             throw new IllegalStateException("this test's proxy is already running");
         }
-        ProxyConfig.Builder b = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0)
+        ProxyConfig.Builder b = AmqProxy.builder().upstream(upstreamUri()).listen("127.0.0.1", 0)
                 .listener(listener);
         proxy = more.apply(settings.apply(b)).start();
         return proxy;
     }
 
     /**
-     * Starts a further proxy for a test that needs two at once: to the test broker, on 127.0.0.1 at an ephemeral
+     * Starts a further proxy for a test that needs two at once: to the fixture's broker, on 127.0.0.1 at an ephemeral
      * port, with the class's settings and then {@code more}; it reports to nobody unless {@code more} sets a listener.
      * Closed after the test with the test's proxy; closing it earlier is harmless.
      */
     public AmqProxy anotherProxy(UnaryOperator<ProxyConfig.Builder> more) {
-        ProxyConfig.Builder b = AmqProxy.builder().upstream(TestBroker.upstreamUri()).listen("127.0.0.1", 0);
+        ProxyConfig.Builder b = AmqProxy.builder().upstream(upstreamUri()).listen("127.0.0.1", 0);
         AmqProxy another = more.apply(settings.apply(b)).start();
         otherProxies.add(another);
         return another;
@@ -96,11 +140,11 @@ public final class ProxyFixture implements AfterEachCallback {
     }
 
     /**
-     * A new relay in front of the test broker: start a proxy with {@code b.upstream(relay.uri())} to put faults on
+     * A new relay in front of the fixture's broker: start a proxy with {@code b.upstream(relay.uri())} to put faults on
      * its broker path. Healed after the test before any proxy closes, and closed after them.
      */
     public FaultRelay relayToBroker() {
-        FaultRelay relay = FaultRelay.builder(TestBroker.host(), TestBroker.port()).start();
+        FaultRelay relay = FaultRelay.builder(brokerHost(), brokerPort()).start();
         relaysToBroker.add(relay);
         return relay;
     }
@@ -113,7 +157,7 @@ public final class ProxyFixture implements AfterEachCallback {
     /** A direct connection to the broker, opened on the first call. */
     public BrokerSide broker() {
         if (broker == null) {
-            broker = BrokerSide.open();
+            broker = node == null ? BrokerSide.open() : BrokerSide.open(node.factory());
         }
         return broker;
     }
