@@ -48,8 +48,30 @@ public final class UpstreamPool {
 
     /** The brokers for {@code credentials}: its vhost's own, or the default ones (also before the vhost is known). */
     private UpstreamNodes nodesFor(Credentials credentials) {
-        UpstreamNodes own = credentials.vhost() == null ? null : vhostNodes.get(credentials.vhost());
+        if (credentials.vhost() == null) {
+            return loginNodes();
+        }
+        UpstreamNodes own = vhostNodes.get(credentials.vhost());
         return own != null ? own : defaultNodes;
+    }
+
+    /**
+     * Where a login (user and password, before the client names its vhost) is checked: the default set, unless it
+     * is known down while a vhost's set is not, so that a vhost with upstreams of its own keeps working when the
+     * default ones are down. Only a pre-check: the client is admitted once the set of its vhost accepted the
+     * credentials with the vhost ({@link #verify}).
+     */
+    private UpstreamNodes loginNodes() {
+        long now = ctx.loop.now();
+        if (vhostNodes.isEmpty() || !defaultNodes.lastAttemptsFailed()) {
+            return defaultNodes;
+        }
+        for (UpstreamNodes own : vhostNodes.values()) {
+            if (!own.lastAttemptsFailed() && own.nanosUntilUp(now) == 0) {
+                return own;
+            }
+        }
+        return defaultNodes;
     }
 
     /** Open connections by node, for metrics; every node known so far is listed, with 0 if need be. */
