@@ -25,7 +25,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: the router between its socket, its handshake and its channels. The handshake
@@ -39,9 +38,8 @@ import java.util.concurrent.TimeUnit;
 public final class ClientSession extends NioEndpoint implements FrameHandler, UpstreamClient {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    private enum State {
+    enum State {
         HANDSHAKE, OPEN,
         /** We sent Connection.Close and wait for the client's CloseOk. */
         CLOSE_SENT,
@@ -57,13 +55,13 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private final UpstreamLinks links = new UpstreamLinks(this);
     private final AlarmHold alarmHold;
     private final ClientOutputQuota outputQuota;
+    private final ClientClock clock;
     private State state = State.HANDSHAKE;
     /** Made when the client is admitted, with its vhost. */
     private ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
     /** Made when the client is admitted, with its credentials and channel_max. */
     private ClientChannels channels;
     private SessionRecording recording = SessionRecording.OFF;
-    private long closeDeadline;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
 
@@ -77,6 +75,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         this.handshake = new ClientHandshake(this, ctx, pool, out);
         this.alarmHold = new AlarmHold(this, pool);
         this.outputQuota = new ClientOutputQuota(ctx.config.limits(), ctx.clientOutputQueued);
+        this.clock = new ClientClock(this, ctx);
     }
 
     /**
@@ -268,7 +267,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
             state = State.CLOSE_RECEIVED;
             discardInput();
             pauseReading();
-            closeDeadline = ctx.loop.now() + CLOSE_WAIT_NANOS;
+            clock.closing(ctx.loop.now());
             releaseUpstreams("client closed", this::answerClose);
         } else if (method == Methods.CONNECTION_UPDATE_SECRET) {
             connectionError(ReplyCodes.NOT_IMPLEMENTED, ReplyCodes.text(ReplyCodes.NOT_IMPLEMENTED,
@@ -320,7 +319,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
         State before = state;
         state = State.CLOSE_SENT;
-        closeDeadline = ctx.loop.now() + CLOSE_WAIT_NANOS;
+        clock.closing(ctx.loop.now());
         ctx.writer.connectionClose(out, replyCode, replyText, failingMethod);
         markDirty();
         if (before == State.OPEN) {
@@ -433,43 +432,35 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public void onTick(long now) {
-        switch (state) {
-            case HANDSHAKE -> {
-                if (handshake.timedOut(now)) {
-                    log.debug("client {} dropped: no handshake within {} ms", remote,
-                            ctx.config.timeouts().handshake().toMillis());
-                    onSocketLost("handshake timeout");
-                }
-            }
-            case OPEN -> {
-                // while we hold the client back (its broker connection is congested or blocked) its silence is
-                // ours; RabbitMQ likewise pauses the check for a blocked connection
-                if (!keepAlive(now, handshake.heartbeatSeconds(), !isReadPaused())) {
-                    log.debug("client {} ({}) missed heartbeats", remote, handshake.credentials());
-                    onSocketLost("missed heartbeats");
-                    return;
-                }
-                UpstreamConnection silent = handshake.heartbeatSeconds() == 0 ? null
-                        : links.silentBeyond(now, handshake.heartbeatSeconds());
-                if (silent != null) {
-                    // its broker stalled: the client learns within its own heartbeat timeout, as it would directly
-                    connectionError(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
-                            "the broker " + silent.node() + " has not been heard from for "
-                                    + TimeUnit.NANOSECONDS.toSeconds(silent.silentNanos(now)) + " s"), 0);
-                }
-            }
-            case CLOSE_SENT, CLOSE_RECEIVED -> {
-                if (now - closeDeadline > 0) {
-                    if (state == State.CLOSE_RECEIVED) {
-                        answerClose();
-                    } else {
-                        onSocketLost("no close-ok from the client");
-                    }
-                }
-            }
-            default -> {
-            }
-        }
+        clock.tick(now);
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Whether the client was heard from within its heartbeat allowance; sends ours when due. */
+    boolean heardFrom(long now) {
+        // while we hold the client back (its broker connection is congested or blocked) its silence is
+        // ours; RabbitMQ likewise pauses the check for a blocked connection
+        return keepAlive(now, handshake.heartbeatSeconds(), !isReadPaused());
+    }
+
+    ClientHandshake handshake() {
+        return handshake;
+    }
+
+    UpstreamLinks links() {
+        return links;
+    }
+
+    SocketAddress remote() {
+        return remote;
+    }
+
+    /** The client's Close waited long enough for its upstream channels: answer it now. */
+    void closeWaitOver() {
+        answerClose();
     }
 
     // --- from the upstream connections
