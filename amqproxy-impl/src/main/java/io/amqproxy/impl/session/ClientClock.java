@@ -66,7 +66,7 @@ final class ClientClock {
             }
             case CLOSE_RECEIVED -> {
                 if (now - closeDeadline > 0) {
-                    session.closeWaitOver();
+                    session.answerClose();
                 }
             }
             default -> {

@@ -13,6 +13,7 @@ import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.Transport;
 import io.amqproxy.impl.fixture.SessionRecording;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
+import io.amqproxy.impl.upstream.Credentials;
 import io.amqproxy.impl.upstream.UpstreamClient;
 import io.amqproxy.impl.upstream.UpstreamConnection;
 import io.amqproxy.impl.upstream.UpstreamPool;
@@ -56,6 +57,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private final AlarmHold alarmHold;
     private final ClientOutputQuota outputQuota;
     private final ClientClock clock;
+    private final SessionChecks checks;
+    private final ConnectionMethods connectionMethods;
     private State state = State.HANDSHAKE;
     /** Made when the client is admitted, with its vhost. */
     private ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
@@ -76,6 +79,8 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         this.alarmHold = new AlarmHold(this, pool);
         this.outputQuota = new ClientOutputQuota(ctx.config.limits(), ctx.clientOutputQueued);
         this.clock = new ClientClock(this, ctx);
+        this.checks = new SessionChecks(this, ctx, pool, out);
+        this.connectionMethods = new ConnectionMethods(this, ctx, out);
     }
 
     /**
@@ -164,7 +169,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected boolean mayRead() {
-        if (alarmHold.isHolding() || links.congested() != null) {
+        if (alarmHold.isHolding() || checks.isHolding() || links.congested() != null) {
             pauseReading(); // until the alarm is over or the upstream drains, whoever else resumed reading
             return false;
         }
@@ -182,15 +187,15 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         if (state == State.CLOSED || state == State.HANDSHAKE && handshake.awaitsBroker()) {
             return false; // keep it until the broker has answered for this client
         }
-        if (alarmHold.isHolding()) {
-            return false; // keep the rest until the held publish has gone (frames stay in order)
+        if (alarmHold.isHolding() || checks.isHolding()) {
+            return false; // keep the rest until the held publish has gone or the broker answered (frames stay in order)
         }
         ctx.metrics.framesFromClients++;
         try {
             switch (state) {
                 case HANDSHAKE -> handshake.onFrame(type, channel, buf, off, len);
                 case OPEN -> onOpenFrame(type, channel, buf, off, len);
-                case CLOSE_SENT -> onFrameAfterCloseSent(type, channel, buf, off);
+                case CLOSE_SENT -> connectionMethods.afterCloseSent(type, channel, buf, off);
                 default -> {
                 }
             }
@@ -256,29 +261,31 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                         "content frame on channel 0"), 0);
                 return;
             }
-            onConnectionMethod(FrameDecoder.methodId(buf, off));
+            connectionMethods.onMethod(buf, off, len);
             return;
         }
         channels.onFrame(type, channel, buf, off, len);
     }
 
-    private void onConnectionMethod(int method) {
-        if (method == Methods.CONNECTION_CLOSE) {
-            state = State.CLOSE_RECEIVED;
-            discardInput();
-            pauseReading();
-            clock.closing(ctx.loop.now());
-            releaseUpstreams("client closed", this::answerClose);
-        } else if (method == Methods.CONNECTION_UPDATE_SECRET) {
-            connectionError(ReplyCodes.NOT_IMPLEMENTED, ReplyCodes.text(ReplyCodes.NOT_IMPLEMENTED,
-                    "connection.update-secret cannot be honoured on a pooled upstream connection"), method);
-        } else {
-            connectionError(ReplyCodes.COMMAND_INVALID, ReplyCodes.text(ReplyCodes.COMMAND_INVALID,
-                    "unexpected connection method " + (method >>> 16) + "." + (method & 0xFFFF)), method);
-        }
+    void closeSocketNow() {
+        closeSocket();
     }
 
-    private void answerClose() {
+    void closeWhenFlushedNow() {
+        closeWhenFlushed();
+    }
+
+    /** Connection.Close from the client: its upstream channels are given back, then it gets CloseOk. */
+    void closedByClient() {
+        state = State.CLOSE_RECEIVED;
+        discardInput();
+        pauseReading();
+        clock.closing(ctx.loop.now());
+        releaseUpstreams("client closed", this::answerClose);
+    }
+
+    /** CloseOk to the client's Close: its upstream channels are given back, or it waited long enough for them. */
+    void answerClose() {
         if (state != State.CLOSE_RECEIVED || isClosed()) {
             return;
         }
@@ -291,19 +298,6 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     /** See {@link AlarmHold#holdsNow}. */
     boolean holdsPublishNow(ClientChannel ch) {
         return alarmHold.holdsNow(ch);
-    }
-
-    private void onFrameAfterCloseSent(int type, int channel, ByteBuffer buf, int off) {
-        if (type != Frames.TYPE_METHOD || channel != 0) {
-            return;
-        }
-        int method = FrameDecoder.methodId(buf, off);
-        if (method == Methods.CONNECTION_CLOSE_OK) {
-            closeSocket();
-        } else if (method == Methods.CONNECTION_CLOSE) {
-            ctx.writer.connectionCloseOk(out);
-            closeWhenFlushed();
-        }
     }
 
     // --- ending
@@ -450,17 +444,22 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         return handshake;
     }
 
+    SessionChecks checks() {
+        return checks;
+    }
+
+    /** A refreshed secret, checked by a broker login, replaces the client's: see {@link SecretRefresh}. */
+    void renewCredentials(Credentials renewed) {
+        handshake.renew(renewed);
+        channels.renew(renewed);
+    }
+
     UpstreamLinks links() {
         return links;
     }
 
     SocketAddress remote() {
         return remote;
-    }
-
-    /** The client's Close waited long enough for its upstream channels: answer it now. */
-    void closeWaitOver() {
-        answerClose();
     }
 
     // --- from the upstream connections

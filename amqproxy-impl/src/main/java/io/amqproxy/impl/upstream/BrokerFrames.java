@@ -13,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 
 /**
  * What one upstream connection reads from the broker, frame by frame: channel 0 methods go to the handshake while
- * opening and are handled here once open (Close, CloseOk, Blocked, Unblocked); every other channel's frames go to
+ * opening and are handled here once open (Close, CloseOk, Blocked, Unblocked, UpdateSecretOk); every other channel's frames go to
  * the connection's {@link UpstreamChannels}. Invariant: nothing is routed once the connection is closed, and a
  * frame that does not decode ends the connection, never a client's channel alone. Owned by the connection's event
  * loop, not thread-safe.
@@ -27,6 +28,8 @@ final class BrokerFrames implements FrameHandler {
 
     private final UpstreamConnection conn;
     private final LoopContext ctx;
+    /** What runs at each UpdateSecretOk still due, in the order the updates were sent. */
+    private final ArrayDeque<Runnable> secretOks = new ArrayDeque<>(1);
 
     BrokerFrames(UpstreamConnection conn, LoopContext ctx) {
         this.conn = conn;
@@ -82,12 +85,19 @@ final class BrokerFrames implements FrameHandler {
         } else if (method == Methods.CONNECTION_CLOSE_OK) {
             conn.closeNow();
         } else if (method == Methods.CONNECTION_BLOCKED) {
-            conn.clients().block(r.hasMore() ? r.shortStr() : "");
+            conn.clients.block(r.hasMore() ? r.shortStr() : "");
         } else if (method == Methods.CONNECTION_UNBLOCKED) {
-            conn.clients().unblock();
+            conn.clients.unblock();
+        } else if (method == Methods.CONNECTION_UPDATE_SECRET_OK && !secretOks.isEmpty()) {
+            secretOks.poll().run();
         } else {
             log.debug("upstream #{}: ignoring connection method {}", conn.id(), Integer.toHexString(method));
         }
+    }
+
+    /** An UpdateSecret was sent: {@code onOk} runs at its UpdateSecretOk. */
+    void awaitSecretOk(Runnable onOk) {
+        secretOks.add(onOk);
     }
 
     /** Connection.Close from the broker: answered with CloseOk, and the connection fails with its reply. */
@@ -99,8 +109,8 @@ final class BrokerFrames implements FrameHandler {
         log.info("upstream #{} ({}) closed by the broker: {} {}", conn.id(), conn.credentials(), code, text);
         if (conn.state() == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
             // the node shuts down (or an operator closed the connection): reconnecting clients try the others first
-            conn.handshake().nodeLost("closed by the broker: " + code + " " + text);
-            if (conn.handshake().oneOfSeveralNodes()) {
+            conn.handshake.nodeLost("closed by the broker: " + code + " " + text);
+            if (conn.handshake.oneOfSeveralNodes()) {
                 text = text + " (node " + conn.node() + ")";
             }
         }

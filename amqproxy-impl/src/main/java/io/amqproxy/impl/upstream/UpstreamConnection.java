@@ -6,6 +6,7 @@ import io.amqproxy.impl.codec.FrameDecoder;
 import io.amqproxy.impl.codec.FrameWriter;
 import io.amqproxy.impl.codec.Frames;
 import io.amqproxy.impl.codec.MethodReader;
+import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.OutputBuffer;
@@ -39,7 +40,8 @@ public final class UpstreamConnection extends NioEndpoint {
     private final UpstreamPool pool;
     /** Opened for channels that consume; publishers' channels never go here (see UpstreamPool.forConsumer). */
     private final boolean forConsumers;
-    private final BrokerHandshake handshake;
+    /** Read by BrokerFrames and UpstreamLifetime, as the connection's own parts. */
+    final BrokerHandshake handshake;
     /** The brokers this connection may go to. */
     private final UpstreamNodes nodes;
     /** The client's {@code connection_name}, for a connection of its own (faithful mode). */
@@ -48,7 +50,7 @@ public final class UpstreamConnection extends NioEndpoint {
     /** What clients queue before the connection is open; moved to the socket's output once it is. */
     private final OutputBuffer pending;
     private final UpstreamChannels channels;
-    private final AttachedClients clients;
+    final AttachedClients clients;
     private final BrokerFrames frames;
     private final UpstreamLifetime lifetime;
     private State state = State.OPENING;
@@ -123,11 +125,6 @@ public final class UpstreamConnection extends NioEndpoint {
     /** A connection opened for clients whose first connection failed keeps their deadline. */
     void keepDeadline(long deadline) {
         handshake.keepDeadline(deadline);
-    }
-
-    /** Logged in, waiting for a vhost that another set of brokers serves: closed without a word to anyone. */
-    void abandon() {
-        leave();
     }
 
     /** How long nothing came from the broker; a client may judge its own liveness by it. */
@@ -287,6 +284,19 @@ public final class UpstreamConnection extends NioEndpoint {
         return clients.isBlocked();
     }
 
+    /**
+     * Connection.UpdateSecret with {@code renewed}'s password; {@code onOk} runs at the broker's UpdateSecretOk (a
+     * refusal closes the connection). The connection is found under {@code renewed} from now on.
+     */
+    public void updateSecret(Credentials renewed, String reason, Runnable onOk) {
+        ctx.writer.begin(Methods.CONNECTION_UPDATE_SECRET).longStr(renewed.secret()).shortStr(reason).writeTo(out, 0);
+        markDirty();
+        frames.awaitSecretOk(onOk);
+        Credentials before = credentials;
+        credentials = renewed;
+        pool.rekey(this, before);
+    }
+
     // --- channels
 
     /**
@@ -314,26 +324,16 @@ public final class UpstreamConnection extends NioEndpoint {
         return out;
     }
 
-    // --- what BrokerFrames reads and acts on
+    // --- reading (BrokerFrames routes what is read)
 
     State state() {
         return state;
-    }
-
-    BrokerHandshake handshake() {
-        return handshake;
-    }
-
-    AttachedClients clients() {
-        return clients;
     }
 
     /** The broker's CloseOk came: the socket goes. */
     void closeNow() {
         closeSocket();
     }
-
-    // --- reading
 
     @Override
     protected void onData(ByteBuffer rb) {
@@ -481,7 +481,10 @@ public final class UpstreamConnection extends NioEndpoint {
         return keepAlive(now, handshake.heartbeatSeconds(), true);
     }
 
-    /** Closes the socket without a word: a retired connection's CloseOk did not come, or nobody wants it. */
+    /**
+     * Closes the socket without a word: a retired connection's CloseOk did not come, nobody wants it, or it logged
+     * in for a vhost that another set of brokers serves.
+     */
     void leave() {
         pool.remove(this);
         state = State.CLOSED;

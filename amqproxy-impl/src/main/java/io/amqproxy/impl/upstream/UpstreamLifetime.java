@@ -37,7 +37,7 @@ final class UpstreamLifetime {
 
     /** One tick of {@code conn}, in {@code state}. */
     void tick(UpstreamConnection conn, State state, long now) {
-        BrokerHandshake handshake = conn.handshake();
+        BrokerHandshake handshake = conn.handshake;
         switch (state) {
             case OPENING -> {
                 switch (handshake.onTick(now)) {
@@ -63,7 +63,7 @@ final class UpstreamLifetime {
                 UpstreamChannels channels = conn.channels();
                 channels.endQuarantines(now);
                 // a client's own connection (faithful mode) lives as long as the client
-                boolean ownedByClient = ctx.config.faithful() && !conn.clients().isEmpty();
+                boolean ownedByClient = ctx.config.faithful() && !conn.clients.isEmpty();
                 String why = ownedByClient ? null : retireReason(now, channels, handshake.hasWaiters());
                 if (why != null) {
                     conn.retire(why);
