@@ -32,7 +32,7 @@ public final class NotImplementedArguments {
                 return m.flag(Field.REQUEUE) ? null : notImplemented("requeue=false", id);
             }
             case Methods.BASIC_PUBLISH -> {
-                return m.flag(Field.IMMEDIATE) ? null : notImplemented("immediate=true", id);
+                return m.flag(Field.IMMEDIATE) ? notImplemented("immediate=true", id) : null;
             }
             default -> {
                 return null;
