@@ -29,13 +29,17 @@ final class BrokerTrial implements UpstreamClient, ChannelPeer {
     /** How long an open trial connection waits for the broker's answer. */
     private static final long ANSWER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    /** The code of an outcome where the broker dropped the connection without a Connection.Close. */
+    static final int DROPPED = -1;
+
     /** How a trial ended. */
     interface Outcome {
         /**
          * @param answered whether the trial connection opened and the broker answered the request on it; if not,
          *                 {@code code} and {@code text} say why (a refused login, a broker that cannot be reached)
          * @param code     0 when the broker answered without a connection error (a channel error counts as none),
-         *                 else the code of its Connection.Close
+         *                 {@link #DROPPED} when it dropped the connection without a word, else the code of its
+         *                 Connection.Close
          * @param text     the broker's reply text, or empty
          */
         void ended(boolean answered, int code, String text);
@@ -135,7 +139,7 @@ final class BrokerTrial implements UpstreamClient, ChannelPeer {
 
     @Override
     public void upstreamClosed(UpstreamConnection upstream, int replyCode, String replyText) {
-        end(replyCode, replyText);
+        end(upstream.closedByBroker() ? replyCode : DROPPED, replyText);
     }
 
     @Override

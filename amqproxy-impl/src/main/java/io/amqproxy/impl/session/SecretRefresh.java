@@ -40,11 +40,17 @@ final class SecretRefresh {
     private final Credentials renewed;
     private final String reason;
     private final Runnable done;
-    /** -1 until the update's trial is in; then 0 if taken, the broker's code if refused, -2 if not carried out. */
-    private int updateCode = -1;
+    private static final int NOT_IN = Integer.MIN_VALUE;
+    private static final int NOT_CARRIED_OUT = -2;
+
+    /**
+     * NOT_IN until the update's trial is in; then 0 if taken, the broker's code if refused, DROPPED if the broker
+     * dropped the connection, NOT_CARRIED_OUT if the current secret could not even log in.
+     */
+    private int updateCode = NOT_IN;
     private String updateText;
-    /** -1 until the login's trial is in; then 0 if the new secret logged in, else the refusal's code. */
-    private int loginCode = -1;
+    /** NOT_IN until the login's trial is in; then 0 if the new secret logged in, else the refusal's code. */
+    private int loginCode = NOT_IN;
 
     private SecretRefresh(ClientSession session, LoopContext ctx, UpstreamPool pool, OutputBuffer toClient,
                           Credentials current, byte[] secret, String reason, Runnable done) {
@@ -72,7 +78,7 @@ final class SecretRefresh {
     }
 
     private void updateTried(boolean answered, int code, String text) {
-        updateCode = answered ? code : -2;
+        updateCode = answered ? code : NOT_CARRIED_OUT;
         updateText = text;
         decideWhenBothIn();
     }
@@ -83,10 +89,16 @@ final class SecretRefresh {
     }
 
     private void decideWhenBothIn() {
-        if (updateCode < 0 || loginCode < 0) {
+        if (updateCode == NOT_IN || loginCode == NOT_IN) {
             return;
         }
-        if (updateCode == -2) {
+        if (updateCode == BrokerTrial.DROPPED) {
+            // the broker drops the connection (RabbitMQ 3.10 does for a token signed with another key): so does the proxy
+            session.onSocketLost("the broker dropped the connection at its Connection.UpdateSecret");
+            done.run();
+            return;
+        }
+        if (updateCode == NOT_CARRIED_OUT) {
             // the current secret no longer logs in (an expired token): the broker's check of an update is a check
             // of the new token, which the login just made
             if (loginCode != 0) {

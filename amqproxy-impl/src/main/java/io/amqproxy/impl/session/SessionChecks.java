@@ -46,10 +46,14 @@ final class SessionChecks {
     void tryDeclare(Credentials credentials, String key, byte[] payload, Runnable retry) {
         hold();
         BrokerTrial.declare(ctx, pool, credentials, payload, (answered, code, text) -> {
-            if (!answered || code == ReplyCodes.CONNECTION_FORCED) {
+            if (!answered || code == ReplyCodes.CONNECTION_FORCED || code == BrokerTrial.DROPPED) {
                 // no verdict (the trial could not run, or the node went): this client is refused, nothing remembered
                 release();
-                session.connectionError(code, text, 0);
+                if (code == BrokerTrial.DROPPED) {
+                    session.onSocketLost("the broker dropped the connection of a trial exchange.declare");
+                } else {
+                    session.connectionError(code, text, 0);
+                }
                 return;
             }
             // a channel error, if any, is none of the proxy's business: the client's own declare will get it

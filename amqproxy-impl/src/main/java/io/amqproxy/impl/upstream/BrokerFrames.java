@@ -30,6 +30,7 @@ final class BrokerFrames implements FrameHandler {
     private final LoopContext ctx;
     /** What runs at each UpdateSecretOk still due, in the order the updates were sent. */
     private final ArrayDeque<Runnable> secretOks = new ArrayDeque<>(1);
+    private boolean sawBrokerClose;
 
     BrokerFrames(UpstreamConnection conn, LoopContext ctx) {
         this.conn = conn;
@@ -40,7 +41,7 @@ final class BrokerFrames implements FrameHandler {
     public void onFrameError(int replyCode, String replyText) {
         log.warn("upstream #{} sent a broken frame: {}", conn.id(), replyText);
         ctx.writer.connectionClose(conn.socketOutput(), replyCode, replyText, 0);
-        if (conn.state() != State.OPEN) {
+        if (conn.state != State.OPEN) {
             // not a broker at all (an HTTP server, another protocol): say so, and where
             conn.nodeFailed("it answered with something that is not AMQP 0-9-1 (" + replyText + ")");
             return;
@@ -51,7 +52,7 @@ final class BrokerFrames implements FrameHandler {
 
     @Override
     public boolean onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
-        State state = conn.state();
+        State state = conn.state;
         if (state == State.CLOSED) {
             return false;
         }
@@ -67,7 +68,7 @@ final class BrokerFrames implements FrameHandler {
                         onConnectionMethod(method, r);
                     }
                 }
-                return conn.state() != State.CLOSED;
+                return conn.state != State.CLOSED;
             }
             if (state == State.OPEN || state == State.CLOSING) {
                 conn.channels().onFrame(type, channel, buf, off, len);
@@ -95,6 +96,11 @@ final class BrokerFrames implements FrameHandler {
         }
     }
 
+    /** Whether the broker sent Connection.Close. */
+    boolean sawBrokerClose() {
+        return sawBrokerClose;
+    }
+
     /** An UpdateSecret was sent: {@code onOk} runs at its UpdateSecretOk. */
     void awaitSecretOk(Runnable onOk) {
         secretOks.add(onOk);
@@ -102,12 +108,13 @@ final class BrokerFrames implements FrameHandler {
 
     /** Connection.Close from the broker: answered with CloseOk, and the connection fails with its reply. */
     void onBrokerClose(MethodReader r) {
+        sawBrokerClose = true;
         int code = r.u16();
         String text = r.shortStr();
         ctx.writer.connectionCloseOk(conn.socketOutput());
         conn.markDirty();
         log.info("upstream #{} ({}) closed by the broker: {} {}", conn.id(), conn.credentials(), code, text);
-        if (conn.state() == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
+        if (conn.state == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
             // the node shuts down (or an operator closed the connection): reconnecting clients try the others first
             conn.handshake.nodeLost("closed by the broker: " + code + " " + text);
             if (conn.handshake.oneOfSeveralNodes()) {

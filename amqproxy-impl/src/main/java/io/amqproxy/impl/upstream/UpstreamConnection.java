@@ -27,7 +27,8 @@ import java.util.List;
  * routes the broker's frames to the client channel linked to each channel id ({@link ChannelTable}), answers
  * channel-level Close/CloseOk itself so an id is reused only when the broker is done with it, keeps safe channels
  * for reuse ({@link ParkedChannels}), tells its clients of Blocked and of its end ({@link AttachedClients}), and
- * closes when idle or past its lifetime. Owned by its event loop, not thread-safe.
+ * closes when idle or past its lifetime. {@link BrokerFrames} (what is read) and {@link UpstreamLifetime} (the tick)
+ * are its parts and read its package-private fields. Owned by its event loop, not thread-safe.
  */
 public final class UpstreamConnection extends NioEndpoint {
 
@@ -40,7 +41,6 @@ public final class UpstreamConnection extends NioEndpoint {
     private final UpstreamPool pool;
     /** Opened for channels that consume; publishers' channels never go here (see UpstreamPool.forConsumer). */
     private final boolean forConsumers;
-    /** Read by BrokerFrames and UpstreamLifetime, as the connection's own parts. */
     final BrokerHandshake handshake;
     /** The brokers this connection may go to. */
     private final UpstreamNodes nodes;
@@ -53,7 +53,7 @@ public final class UpstreamConnection extends NioEndpoint {
     final AttachedClients clients;
     private final BrokerFrames frames;
     private final UpstreamLifetime lifetime;
-    private State state = State.OPENING;
+    State state = State.OPENING;
 
     UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, UpstreamNodes nodes, Credentials credentials,
                        boolean forConsumers, String clientConnectionName) throws IOException {
@@ -326,10 +326,6 @@ public final class UpstreamConnection extends NioEndpoint {
 
     // --- reading (BrokerFrames routes what is read)
 
-    State state() {
-        return state;
-    }
-
     /** The broker's CloseOk came: the socket goes. */
     void closeNow() {
         closeSocket();
@@ -361,10 +357,12 @@ public final class UpstreamConnection extends NioEndpoint {
     }
 
     public UpstreamInfo info() {
-        UpstreamNodes.Node node = handshake.node();
-        return new UpstreamInfo(id, node == null ? ctx.config.upstream().host() : node.upstream.host(),
-                node == null ? ctx.config.upstream().port() : node.upstream.port(), credentials.user(),
-                credentials.vhost());
+        return handshake.info(id, credentials);
+    }
+
+    /** Whether the broker itself closed this connection (Connection.Close), rather than the socket going. */
+    public boolean closedByBroker() {
+        return frames.sawBrokerClose();
     }
 
     /** The node this connection goes to, as metrics and messages name it. */
