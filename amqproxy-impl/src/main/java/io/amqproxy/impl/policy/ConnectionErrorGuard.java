@@ -23,6 +23,8 @@ public final class ConnectionErrorGuard {
     private final ConsumerTags tags = new ConsumerTags();
     private final QueueTypeRules queueTypes;
     private String trialKey;
+    /** The next exchange.declare was tried and passed: it is not judged again. */
+    private boolean passNextDeclare;
 
     public ConnectionErrorGuard(BrokerFacts facts, String vhost) {
         this.exchangeTypes = facts.exchangeTypes;
@@ -40,7 +42,8 @@ public final class ConnectionErrorGuard {
         if (r != null) {
             return r;
         }
-        ExchangeTypes.Verdict v = exchangeTypes.judge(m, vhost);
+        ExchangeTypes.Verdict v = passNextDeclare ? null : exchangeTypes.judge(m, vhost);
+        passNextDeclare = false;
         if (v instanceof ExchangeTypes.Unknown u) {
             trialKey = u.key();
             return ASK_BROKER;
@@ -50,6 +53,11 @@ public final class ConnectionErrorGuard {
         }
         r = tags.onClientMethod(m);
         return r != null ? r : queueTypes.onClientMethod(m, reader);
+    }
+
+    /** The client's exchange.declare just passed its trial: it comes again now, and goes on unjudged. */
+    public void passNextDeclare() {
+        passNextDeclare = true;
     }
 
     /** The verdict an {@link #ASK_BROKER} answer is to be remembered under. */

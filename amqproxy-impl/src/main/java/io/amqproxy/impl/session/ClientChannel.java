@@ -164,7 +164,7 @@ final class ClientChannel implements ChannelPeer {
 
     /**
      * An exchange.declare of a type not tried yet ({@link ConnectionErrorGuard}): tried first on a connection of its
-     * own, with no-wait cleared so the broker answers; then this method is handled again, judged by the verdict.
+     * own, with no-wait cleared so the broker answers; then it is refused, or handled again by every other rule.
      */
     private void askBroker(ByteBuffer buf, int off, int len) {
         byte[] original = new byte[len];
@@ -174,8 +174,14 @@ final class ClientChannel implements ChannelPeer {
         int bits = 6 + 1 + (trial[6] & 0xFF);
         bits += 1 + (trial[bits] & 0xFF);
         trial[bits] &= (byte) ~(1 << 4);
-        session.checks().tryDeclare(channels.credentials(), guard.trialKey(), trial, () -> {
-            if (state == State.OPEN && upstream != null) {
+        session.checks().tryDeclare(channels.credentials(), guard.trialKey(), trial, verdict -> {
+            if (state != State.OPEN || upstream == null) {
+                return;
+            }
+            if (verdict != null) {
+                refuse(verdict);
+            } else {
+                guard.passNextDeclare(); // tried: the rest of the rules see it as any other method
                 onMethod(ByteBuffer.wrap(original), 0, original.length);
             }
         });

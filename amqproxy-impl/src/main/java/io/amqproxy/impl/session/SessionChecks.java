@@ -9,6 +9,8 @@ import io.amqproxy.impl.policy.Refusal;
 import io.amqproxy.impl.upstream.Credentials;
 import io.amqproxy.impl.upstream.UpstreamPool;
 
+import java.util.function.Consumer;
+
 /**
  * The questions one client's requests make the proxy put to the broker before they may touch a shared upstream
  * connection ({@link BrokerTrial}): an exchange.declare of a type that is not built in (its verdict is then
@@ -40,10 +42,10 @@ final class SessionChecks {
 
     /**
      * Tries the exchange.declare {@code payload} (no-wait cleared) on a connection of its own; once the broker
-     * answered, the verdict is remembered under {@code key} and {@code retry} runs the client's method again, now
-     * judged by the verdict.
+     * answered, the verdict is remembered under {@code key} for later clients, and {@code then} gets it: the
+     * connection error for this client, or {@code null} to let the client's method on.
      */
-    void tryDeclare(Credentials credentials, String key, byte[] payload, Runnable retry) {
+    void tryDeclare(Credentials credentials, String key, byte[] payload, Consumer<Refusal> then) {
         hold();
         BrokerTrial.declare(ctx, pool, credentials, payload, (answered, code, text) -> {
             if (!answered || code == ReplyCodes.CONNECTION_FORCED || code == BrokerTrial.DROPPED) {
@@ -57,11 +59,12 @@ final class SessionChecks {
                 return;
             }
             // a channel error, if any, is none of the proxy's business: the client's own declare will get it
-            ctx.facts.exchangeTypes.remember(key, code == 0 ? null
-                    : new Refusal(Refusal.Scope.CONNECTION, code, text, Methods.EXCHANGE_DECLARE));
+            Refusal verdict = code == 0 ? null
+                    : new Refusal(Refusal.Scope.CONNECTION, code, text, Methods.EXCHANGE_DECLARE);
+            ctx.facts.exchangeTypes.remember(key, verdict);
             release();
             if (session.isOpen()) {
-                retry.run();
+                then.accept(verdict);
             }
         });
     }
