@@ -15,9 +15,11 @@ import java.util.Set;
  * and an exchange type's own argument checks may do the same (the delayed-message plugin checks its
  * {@code x-delayed-type} that way). Invariant: a non-passive declare reaches a shared upstream only when its type is
  * built in ({@code direct}, {@code fanout}, {@code topic}, {@code headers}) or a trial declare of the same type and
- * arguments on a connection nobody shares came back without a connection error; a trial's connection error is
- * remembered and answered to every later client that asks for the same, with the broker's code and text. Verdicts
- * are kept per vhost, type and arguments, bounded. Shared by every event loop of the proxy, thread-safe.
+ * arguments on a connection nobody shares came back without a connection error. A trial's DeclareOk and its
+ * connection error are remembered, the error answered to every later client that asks for the same, with the
+ * broker's code and text; a channel error (403, 406) may come before the type's argument checks, so it only lets
+ * that one client on. Verdicts are kept per vhost, type and arguments, bounded. Shared by every event loop of the
+ * proxy, thread-safe.
  */
 public final class ExchangeTypes {
 

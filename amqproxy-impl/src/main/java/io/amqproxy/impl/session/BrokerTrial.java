@@ -31,6 +31,8 @@ final class BrokerTrial implements UpstreamClient, ChannelPeer {
 
     /** The code of an outcome where the broker dropped the connection without a Connection.Close. */
     static final int DROPPED = -1;
+    /** The code of an outcome where the broker closed the trial's channel (a channel error) and nothing more. */
+    static final int CHANNEL_CLOSED = -3;
 
     /** How a trial ended. */
     interface Outcome {
@@ -38,8 +40,8 @@ final class BrokerTrial implements UpstreamClient, ChannelPeer {
          * @param answered whether the trial connection opened and the broker answered the request on it; if not,
          *                 {@code code} and {@code text} say why (a refused login, a broker that cannot be reached)
          * @param code     0 when the broker answered without a connection error (a channel error counts as none),
-         *                 {@link #DROPPED} when it dropped the connection without a word, else the code of its
-         *                 Connection.Close
+         *                 {@link #DROPPED} when it dropped the connection without a word, {@link #CHANNEL_CLOSED}
+         *                 when it closed the trial's channel only, else the code of its Connection.Close
          * @param text     the broker's reply text, or empty
          */
         void ended(boolean answered, int code, String text);
@@ -175,7 +177,7 @@ final class BrokerTrial implements UpstreamClient, ChannelPeer {
 
     @Override
     public void onUpstreamChannelClosed(UpstreamChannel channel, ByteBuffer buf, int off, int len) {
-        end(0, ""); // a channel error: the client's own declare gets it on its own channel, harming nobody
+        end(CHANNEL_CLOSED, ""); // the client's own declare gets it on its own channel, harming nobody
     }
 
     @Override

@@ -93,8 +93,10 @@ final class SecretRefresh {
             return;
         }
         if (updateCode == BrokerTrial.DROPPED) {
-            // the broker drops the connection (RabbitMQ 3.10 does for a token signed with another key): so does the proxy
-            session.onSocketLost("the broker dropped the connection at its Connection.UpdateSecret");
+            // the broker dropped the connection instead of answering: so does the proxy
+            if (session.isOpen()) {
+                session.onSocketLost("the broker dropped the connection at its Connection.UpdateSecret");
+            }
             done.run();
             return;
         }

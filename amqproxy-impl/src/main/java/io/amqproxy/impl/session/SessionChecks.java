@@ -51,6 +51,9 @@ final class SessionChecks {
             if (!answered || code == ReplyCodes.CONNECTION_FORCED || code == BrokerTrial.DROPPED) {
                 // no verdict (the trial could not run, or the node went): this client is refused, nothing remembered
                 release();
+                if (!session.isOpen()) {
+                    return;
+                }
                 if (code == BrokerTrial.DROPPED) {
                     session.onSocketLost("the broker dropped the connection of a trial exchange.declare");
                 } else {
@@ -58,10 +61,14 @@ final class SessionChecks {
                 }
                 return;
             }
-            // a channel error, if any, is none of the proxy's business: the client's own declare will get it
-            Refusal verdict = code == 0 ? null
+            Refusal verdict = code <= 0 ? null
                     : new Refusal(Refusal.Scope.CONNECTION, code, text, Methods.EXCHANGE_DECLARE);
-            ctx.facts.exchangeTypes.remember(key, verdict);
+            if (code != BrokerTrial.CHANNEL_CLOSED) {
+                // a channel error (403 for the name, 406 for an existing exchange) may come before the checks of
+                // the type's arguments: it proves the type known, not the arguments valid, so it is not remembered;
+                // this client's own declare gets the same channel error, harming nobody
+                ctx.facts.exchangeTypes.remember(key, verdict);
+            }
             release();
             if (session.isOpen()) {
                 then.accept(verdict);
