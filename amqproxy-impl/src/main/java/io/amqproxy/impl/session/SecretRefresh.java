@@ -51,6 +51,7 @@ final class SecretRefresh {
     private String updateText;
     /** NOT_IN until the login's trial is in; then 0 if the new secret logged in, else the refusal's code. */
     private int loginCode = NOT_IN;
+    private String loginText;
 
     private SecretRefresh(ClientSession session, LoopContext ctx, UpstreamPool pool, OutputBuffer toClient,
                           Credentials current, byte[] secret, String reason, Runnable done) {
@@ -85,6 +86,7 @@ final class SecretRefresh {
 
     private void loginTried(boolean answered, int code, String text) {
         loginCode = code;
+        loginText = text;
         decideWhenBothIn();
     }
 
@@ -103,6 +105,10 @@ final class SecretRefresh {
         if (updateCode == NOT_CARRIED_OUT) {
             // the current secret no longer logs in (an expired token): the broker's check of an update is a check
             // of the new token, which the login just made
+            if (loginCode == ReplyCodes.CONNECTION_FORCED) {
+                refuse(loginCode, loginText); // no broker to ask: the client learns why
+                return;
+            }
             if (loginCode != 0) {
                 refuse(ReplyCodes.NOT_ALLOWED, ReplyCodes.text(ReplyCodes.NOT_ALLOWED,
                         "New secret was refused by one of the backends"));
