@@ -140,6 +140,25 @@ class ClientConnectionErrorTest {
                 .isEqualTo(opened);
     }
 
+    @Test
+    void aStreamDeclaredElsewhereCostsItsUpstreamOnceThenItsClientAlone() throws Exception {
+        String stream = prepareQueue("stream"); // declared at the broker only: the proxy does not know its type
+        Offence get = (ch, q) -> ch.basicGet(q, false);
+        ShutdownSignalException first = commit(TestBroker.viaProxy(fx.proxy().port()), null, stream, get);
+        assertThat(first.isHardError()).isTrue();
+        assertThat(fx.listener().upstreamCloseReasons()).as("the first time, the upstream it was sent on").hasSize(1);
+
+        try (Bystanders bystanders = Bystanders.start(TestBroker.viaProxy(fx.proxy().port()), fx.newQueue("pub"),
+                fx.newQueue("con"), TestBroker.direct())) {
+            ShutdownSignalException second = commit(TestBroker.viaProxy(fx.proxy().port()), null, stream, get);
+            assertThat(((AMQP.Connection.Close) second.getReason()).getReplyText())
+                    .isEqualTo("NOT_IMPLEMENTED - basic.get not supported by stream queues queue '" + stream
+                            + "' in vhost '/'");
+            bystanders.assertUndisturbed();
+            assertThat(fx.listener().upstreamCloseReasons()).as("no upstream lost the second time").hasSize(1);
+        }
+    }
+
     /** Declares the queue the case needs at the broker; {@code null}: a classic queue all the same, unused. */
     private String prepareQueue(String queueType) {
         String queue = fx.newQueue("offence-" + (queueType == null ? "none" : queueType));

@@ -8,7 +8,7 @@ import java.util.Map;
  * ({@code quorum} or {@code stream}), by vhost and name, as the broker confirmed them with DeclareOk. Some methods
  * are a connection error on those types only (see {@link QueueTypeRules}); knowing the type lets the proxy refuse
  * them for the one client instead of losing a shared connection. A queue whose type the proxy never saw is not
- * judged. Bounded: the oldest entries go first. Shared by every event loop of the proxy, thread-safe.
+ * judged until the broker's own connection error names it ({@link #learnFrom}). Bounded: the oldest entries go first. Shared by every event loop of the proxy, thread-safe.
  */
 public final class QueueTypes {
 
@@ -46,6 +46,31 @@ public final class QueueTypes {
             byQueue.remove(key(vhost, queue));
         } else {
             byQueue.put(key(vhost, queue), type);
+        }
+    }
+
+    private static final java.util.regex.Pattern STREAM_ONLY = java.util.regex.Pattern.compile(
+            "not supported by stream queues queue '(.*)' in vhost '(.*)'$");
+    private static final java.util.regex.Pattern NO_GLOBAL_QOS = java.util.regex.Pattern.compile(
+            "^NOT_IMPLEMENTED - queue '(.*)' in vhost '(.*)' does not support global qos$");
+
+    /**
+     * Learns from a connection error the broker sent on an upstream connection (540 naming a queue that turned out
+     * to be a stream or a quorum queue, declared where the proxy did not see it): that upstream is lost, but the
+     * next client that does the same is refused alone.
+     */
+    public void learnFrom(int code, String text) {
+        if (code != 540 || text == null) {
+            return;
+        }
+        java.util.regex.Matcher m = STREAM_ONLY.matcher(text);
+        if (m.find()) {
+            declared(m.group(2), m.group(1), Type.STREAM);
+            return;
+        }
+        m = NO_GLOBAL_QOS.matcher(text);
+        if (m.find() && typeOf(m.group(2), m.group(1)) == null) {
+            declared(m.group(2), m.group(1), Type.QUORUM); // quorum or stream: the global qos rule holds for both
         }
     }
 

@@ -114,6 +114,7 @@ final class BrokerFrames implements FrameHandler {
         ctx.writer.connectionCloseOk(conn.socketOutput());
         conn.markDirty();
         log.info("upstream #{} ({}) closed by the broker: {} {}", conn.id(), conn.credentials(), code, text);
+        ctx.facts.queueTypes.learnFrom(code, text);
         if (conn.state == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
             // the node shuts down (or an operator closed the connection): reconnecting clients try the others first
             conn.handshake.nodeLost("closed by the broker: " + code + " " + text);

@@ -76,6 +76,19 @@ class ConnectionErrorGuardTest {
     }
 
     @Test
+    void theBrokersOwnConnectionErrorTeachesTheTypeOfAQueueDeclaredElsewhere() {
+        facts.queueTypes.learnFrom(540,
+                "NOT_IMPLEMENTED - basic.get not supported by stream queues queue 'elsewhere' in vhost '/'");
+        assertRefused(Payloads.queueMethod(Methods.QUEUE_PURGE, "elsewhere"), 540,
+                "NOT_IMPLEMENTED - queue.purge not supported by stream queues queue 'elsewhere' in vhost '/'");
+        facts.queueTypes.learnFrom(540, "NOT_IMPLEMENTED - queue 'qq2' in vhost '/' does not support global qos");
+        guard.onClientMethod(Payloads.client(w -> w.begin(Methods.BASIC_QOS).u32(0).u16(5).u8(1)), reader);
+        assertRefused(consume("qq2", "", false), 540, "NOT_IMPLEMENTED - queue 'qq2' in vhost '/' does not support global qos");
+        facts.queueTypes.learnFrom(503, "COMMAND_INVALID - unknown exchange type 'x'");
+        assertThat(guard.onClientMethod(Payloads.basicGet("other", false), reader)).isNull();
+    }
+
+    @Test
     void aGlobalPrefetchIsRefusedForAQuorumQueueOnly() {
         declare("qq", "quorum");
         declare("classic", null);
