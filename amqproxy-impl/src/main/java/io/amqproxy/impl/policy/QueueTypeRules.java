@@ -58,7 +58,9 @@ public final class QueueTypeRules {
             }
             case Methods.QUEUE_DELETE -> types.deleted(vhost, queue(m));
             case Methods.BASIC_GET -> {
-                return onStream(m, "basic.get not supported by stream queues ");
+                Refusal r = onStream(m, "basic.get not supported by stream queues ");
+                consumesOthers |= r == null; // its delivery may be nacked: not a stream's
+                return r;
             }
             case Methods.QUEUE_PURGE -> {
                 return onStream(m, "queue.purge not supported by stream queues ");

@@ -71,6 +71,10 @@ class ConnectionErrorGuardTest {
         assertRefused(Payloads.client(w -> w.begin(Methods.BASIC_NACK).u64(1).u8(2)), 540,
                 "NOT_IMPLEMENTED - basic.nack and basic.reject not supported by stream queues queue 's' in vhost '/'");
 
+        assertThat(guard.onClientMethod(Payloads.basicGet("classic", false), reader)).isNull();
+        assertThat(guard.onClientMethod(Payloads.client(w -> w.begin(Methods.BASIC_REJECT).u64(2).u8(1)), reader))
+                .as("the channel also got from a queue of another type: its nack may be of that").isNull();
+
         guard.onClientMethod(Payloads.queueMethod(Methods.QUEUE_DELETE, "s"), reader);
         assertThat(guard.onClientMethod(Payloads.basicGet("s", false), reader)).as("forgotten at its delete").isNull();
     }
