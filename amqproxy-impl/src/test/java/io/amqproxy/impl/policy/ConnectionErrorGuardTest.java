@@ -55,7 +55,8 @@ class ConnectionErrorGuardTest {
 
     @Test
     void streamMethodsAreRefusedOnceTheProxySawTheStreamDeclared() {
-        assertThat(guard.onClientMethod(Payloads.basicGet("s", false), reader)).as("type not known yet").isNull();
+        assertThat(new ConnectionErrorGuard(facts, "/").onClientMethod(Payloads.basicGet("s", false), reader))
+                .as("type not known yet").isNull();
         declare("s", "stream");
 
         assertRefused(Payloads.basicGet("s", false), 540,
