@@ -191,13 +191,13 @@ class NoPasswordLeaksTest {
                     assertThat(close.replyCode()).isEqualTo(501);
                 }
 
-                // connection.update-secret cannot be honoured by a pooled proxy: refused, the secret unseen
+                // connection.update-secret: tried on connections of their own (one logs in with the new secret and
+                // is refused), answered as the internal user database answers it; the secret unseen all along
                 try (RawAmqpClient raw = RawAmqpClient.connect(port)) {
                     raw.handshake(user, goodPassword, "/", 0, 0, true);
                     raw.sendMethod(0, Frames.CONNECTION, 70, Frames.args().longstr(secret).shortstr("rotate " + secret));
-                    RawAmqpClient.Close close = raw.expectConnectionClose(Duration.ofSeconds(5));
-                    clientVisible.add(close.toString());
-                    assertThat(close.replyCode()).isEqualTo(540);
+                    RawAmqpClient.Frame ok = raw.expectMethod(0, Frames.CONNECTION, 71, Duration.ofSeconds(10));
+                    clientVisible.add(ok.toString());
                 }
 
                 stats = proxy.stats().toString();

@@ -9,6 +9,7 @@ import io.amqproxy.impl.fixture.Fixture;
 import io.amqproxy.impl.loop.EgressShaping;
 import io.amqproxy.impl.loop.EventLoop;
 import io.amqproxy.impl.metrics.LoopMetrics;
+import io.amqproxy.impl.policy.BrokerFacts;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,8 +48,18 @@ public final class LoopContext {
     /** Where work that may block (name lookups) runs, off every loop; results come back with loop.execute. */
     public final Executor blockingTasks;
 
+    /** What the proxy learned about its brokers' exchange and queue types, shared by all loops. */
+    public final BrokerFacts facts;
+
+    /** A loop with facts of its own (a proxy of one loop, or a test). */
     public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets,
                        AtomicLong clientOutputQueued, Fixture fixture, Executor blockingTasks) {
+        this(loop, config, listener, clientSockets, clientOutputQueued, fixture, blockingTasks, new BrokerFacts());
+    }
+
+    public LoopContext(EventLoop loop, ProxyConfig config, ProxyListener listener, AtomicInteger clientSockets,
+                       AtomicLong clientOutputQueued, Fixture fixture, Executor blockingTasks, BrokerFacts facts) {
+        this.facts = facts;
         this.loop = loop;
         this.blockingTasks = blockingTasks;
         this.fixture = fixture;

@@ -148,6 +148,17 @@ public final class MethodView {
         return reader.resetRaw(buf, at[i] + 4, length).tableBody(at[i] + 4 + length);
     }
 
+    /** A field table argument as its encoded bytes (length prefix excluded), e.g. to compare two; empty when absent. */
+    public byte[] tableBytes(Field field) {
+        int i = index(field);
+        if (i < 0) {
+            return new byte[0];
+        }
+        byte[] b = new byte[buf.getInt(at[i])];
+        buf.get(at[i] + 4, b);
+        return b;
+    }
+
     /** A copy of the whole payload, method id included, e.g. to send the same method again later. */
     public byte[] copyPayload() {
         byte[] b = new byte[len];

@@ -1,6 +1,8 @@
 /**
  * The rules of the channel data path, one class each, each with its invariant in its header: {@link
- * io.amqproxy.impl.policy.MethodAdmission}, {@link io.amqproxy.impl.policy.ConsumerMove}, {@link
+ * io.amqproxy.impl.policy.MethodAdmission}, {@link io.amqproxy.impl.policy.ConnectionErrorGuard} (with {@code
+ * NotImplementedArguments}, {@code ConsumerTags}, {@code QueueTypeRules}, {@code ExchangeTypes}; what it learns
+ * of the brokers is in {@code BrokerFacts}, shared by all loops), {@link io.amqproxy.impl.policy.ConsumerMove}, {@link
  * io.amqproxy.impl.policy.ExclusiveQueueGuard}, {@link io.amqproxy.impl.policy.SafeReuse} and {@link
  * io.amqproxy.impl.policy.PublishAssembler}. A rule reads the one decode of a method ({@code MethodView}) and
  * decides; a refusal ({@link io.amqproxy.impl.policy.Refusal}) says what to close, in the broker's words. The

@@ -19,6 +19,7 @@ import io.amqproxy.impl.loop.Transport;
 import io.amqproxy.impl.tls.TlsTransport;
 import io.amqproxy.impl.loop.Tickable;
 import io.amqproxy.impl.metrics.SafeListener;
+import io.amqproxy.impl.policy.BrokerFacts;
 import io.amqproxy.impl.session.ClientSession;
 import io.amqproxy.impl.upstream.NodeState;
 import io.amqproxy.impl.upstream.UpstreamConnection;
@@ -116,12 +117,13 @@ final class ProxyServer implements AmqProxy {
             }
         });
         SafeListener listener = new SafeListener(config.listener());
+        BrokerFacts facts = new BrokerFacts();
         for (int i = 0; i < config.eventLoops(); i++) {
             // the port in the name tells two proxies of one JVM apart in a thread dump
             EventLoop loop = new EventLoop("amqproxy-loop-" + i + "-port-" + plain.address.getPort(),
                     config.limits().frameMax());
             workers.add(new Worker(new LoopContext(loop, config, listener, clientSockets, clientOutputQueued, fixture,
-                    blockingTasks)));
+                    blockingTasks, facts)));
         }
         workers.forEach(w -> w.ctx.loop.start());
         Worker first = workers.get(0);

@@ -13,6 +13,7 @@ import io.amqproxy.impl.codec.ReplyCodes;
 import io.amqproxy.impl.fixture.ChannelRecording;
 import io.amqproxy.impl.loop.OutputBuffer;
 import io.amqproxy.impl.policy.ConfirmTags;
+import io.amqproxy.impl.policy.ConnectionErrorGuard;
 import io.amqproxy.impl.policy.ConsumerMove;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
 import io.amqproxy.impl.policy.MethodAdmission;
@@ -60,6 +61,7 @@ final class ClientChannel implements ChannelPeer {
     private final ExclusiveQueueGuard<UpstreamConnection> exclusive;
     private final SafeReuse reuse;
     private final ConfirmTags confirms = new ConfirmTags();
+    private final ConnectionErrorGuard guard;
     private final ChannelRecording recording;
     private final ChannelOutputs outputs;
     private final ChannelPublishes publishes;
@@ -79,6 +81,7 @@ final class ClientChannel implements ChannelPeer {
         this.recording = recording;
         this.move = new ConsumerMove(ctx.config.separateConsumers());
         this.reuse = new SafeReuse(ctx.config.safeChannelReuse());
+        this.guard = new ConnectionErrorGuard(ctx.facts, channels.credentials().vhost());
         this.outputs = new ChannelOutputs(session, ctx, toClient, id, () -> upstream);
         this.publishes = new ChannelPublishes(this, session, ctx, outputs, confirms, recording);
     }
@@ -123,6 +126,13 @@ final class ClientChannel implements ChannelPeer {
     private void onMethod(ByteBuffer buf, int off, int len) {
         MethodView m = ctx.clientView;
         Refusal refusal = MethodAdmission.check(m.decodeClient(buf, off, len), m);
+        if (refusal == null) {
+            refusal = guard.onClientMethod(m, ctx.reader);
+        }
+        if (refusal == ConnectionErrorGuard.ASK_BROKER) {
+            askBroker(buf, off, len);
+            return;
+        }
         if (refusal != null) {
             refuse(refusal);
             return;
@@ -150,6 +160,31 @@ final class ClientChannel implements ChannelPeer {
             }
             default -> outputs.toBroker(Frames.TYPE_METHOD, buf, off, len, delayNanos(fault));
         }
+    }
+
+    /**
+     * An exchange.declare of a type not tried yet ({@link ConnectionErrorGuard}): tried first on a connection of its
+     * own, with no-wait cleared so the broker answers; then it is refused, or handled again by every other rule.
+     */
+    private void askBroker(ByteBuffer buf, int off, int len) {
+        byte[] original = new byte[len];
+        buf.get(off, original);
+        byte[] trial = original.clone();
+        // exchange.declare: id (4), ticket (2), exchange and type (short strings), then the bits; no-wait is bit 4
+        int bits = 6 + 1 + (trial[6] & 0xFF);
+        bits += 1 + (trial[bits] & 0xFF);
+        trial[bits] &= (byte) ~(1 << 4);
+        session.checks().tryDeclare(channels.credentials(), guard.trialKey(), trial, verdict -> {
+            if (state != State.OPEN || upstream == null) {
+                return;
+            }
+            if (verdict != null) {
+                refuse(verdict);
+            } else {
+                guard.passNextDeclare(); // tried: the rest of the rules see it as any other method
+                onMethod(ByteBuffer.wrap(original), 0, original.length);
+            }
+        });
     }
 
     /**
@@ -298,6 +333,7 @@ final class ClientChannel implements ChannelPeer {
         }
         reuse.onBrokerMethod(method);
         exclusive.onBrokerMethod(id, m, ch.connection());
+        guard.onBrokerMethod(m);
         droppingContent = false;
         long delay = ctx.fixture.faults.isEmpty() ? 0 : brokerFault(m);
         if (delay < 0) {

@@ -32,7 +32,8 @@ final class ClientChannels {
     private final UpstreamLinks links;
     /** The client's output, held not owned: the session's socket buffer. */
     private final OutputBuffer toClient;
-    private final Credentials credentials;
+    /** The client's credentials: a new secret replaces them once a broker login checked it (SecretRefresh). */
+    private Credentials credentials;
     private final int channelMax;
     private final ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
     private final ClientIdentity identity;
@@ -53,6 +54,15 @@ final class ClientChannels {
         this.exclusiveGuard = exclusiveGuard;
         this.identity = identity;
         this.recording = recording;
+    }
+
+    Credentials credentials() {
+        return credentials;
+    }
+
+    /** The client's secret was refreshed and checked: its next channels go where the new one leads. */
+    void renew(Credentials renewed) {
+        credentials = renewed;
     }
 
     /** Who the client is, for fault rules. */

@@ -281,6 +281,11 @@ final class ClientHandshake {
         return credentials;
     }
 
+    /** A refreshed secret that a broker login checked (SecretRefresh) replaces the one the client logged in with. */
+    void renew(Credentials renewed) {
+        credentials = renewed;
+    }
+
     boolean wantsBlocked() {
         return wantsBlocked;
     }

@@ -13,6 +13,7 @@ import io.amqproxy.impl.loop.NioEndpoint;
 import io.amqproxy.impl.loop.Transport;
 import io.amqproxy.impl.fixture.SessionRecording;
 import io.amqproxy.impl.policy.ExclusiveQueueGuard;
+import io.amqproxy.impl.upstream.Credentials;
 import io.amqproxy.impl.upstream.UpstreamClient;
 import io.amqproxy.impl.upstream.UpstreamConnection;
 import io.amqproxy.impl.upstream.UpstreamPool;
@@ -25,7 +26,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: the router between its socket, its handshake and its channels. The handshake
@@ -39,9 +39,8 @@ import java.util.concurrent.TimeUnit;
 public final class ClientSession extends NioEndpoint implements FrameHandler, UpstreamClient {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    private enum State {
+    enum State {
         HANDSHAKE, OPEN,
         /** We sent Connection.Close and wait for the client's CloseOk. */
         CLOSE_SENT,
@@ -57,13 +56,15 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     private final UpstreamLinks links = new UpstreamLinks(this);
     private final AlarmHold alarmHold;
     private final ClientOutputQuota outputQuota;
+    private final ClientClock clock;
+    private final SessionChecks checks;
+    private final ConnectionMethods connectionMethods;
     private State state = State.HANDSHAKE;
     /** Made when the client is admitted, with its vhost. */
     private ExclusiveQueueGuard<UpstreamConnection> exclusiveGuard;
     /** Made when the client is admitted, with its credentials and channel_max. */
     private ClientChannels channels;
     private SessionRecording recording = SessionRecording.OFF;
-    private long closeDeadline;
     /** Counted in clientConnections and announced to the listener; undone once by {@link #disconnected}. */
     private boolean announced;
 
@@ -77,6 +78,9 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         this.handshake = new ClientHandshake(this, ctx, pool, out);
         this.alarmHold = new AlarmHold(this, pool);
         this.outputQuota = new ClientOutputQuota(ctx.config.limits(), ctx.clientOutputQueued);
+        this.clock = new ClientClock(this, ctx);
+        this.checks = new SessionChecks(this, ctx, pool, out);
+        this.connectionMethods = new ConnectionMethods(this, ctx, out);
     }
 
     /**
@@ -165,7 +169,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     protected boolean mayRead() {
-        if (alarmHold.isHolding() || links.congested() != null) {
+        if (alarmHold.isHolding() || checks.isHolding() || links.congested() != null) {
             pauseReading(); // until the alarm is over or the upstream drains, whoever else resumed reading
             return false;
         }
@@ -183,15 +187,15 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         if (state == State.CLOSED || state == State.HANDSHAKE && handshake.awaitsBroker()) {
             return false; // keep it until the broker has answered for this client
         }
-        if (alarmHold.isHolding()) {
-            return false; // keep the rest until the held publish has gone (frames stay in order)
+        if (alarmHold.isHolding() || checks.isHolding()) {
+            return false; // keep the rest until the held publish has gone or the broker answered (frames stay in order)
         }
         ctx.metrics.framesFromClients++;
         try {
             switch (state) {
                 case HANDSHAKE -> handshake.onFrame(type, channel, buf, off, len);
                 case OPEN -> onOpenFrame(type, channel, buf, off, len);
-                case CLOSE_SENT -> onFrameAfterCloseSent(type, channel, buf, off);
+                case CLOSE_SENT -> connectionMethods.afterCloseSent(type, channel, buf, off);
                 default -> {
                 }
             }
@@ -257,29 +261,31 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
                         "content frame on channel 0"), 0);
                 return;
             }
-            onConnectionMethod(FrameDecoder.methodId(buf, off));
+            connectionMethods.onMethod(buf, off, len);
             return;
         }
         channels.onFrame(type, channel, buf, off, len);
     }
 
-    private void onConnectionMethod(int method) {
-        if (method == Methods.CONNECTION_CLOSE) {
-            state = State.CLOSE_RECEIVED;
-            discardInput();
-            pauseReading();
-            closeDeadline = ctx.loop.now() + CLOSE_WAIT_NANOS;
-            releaseUpstreams("client closed", this::answerClose);
-        } else if (method == Methods.CONNECTION_UPDATE_SECRET) {
-            connectionError(ReplyCodes.NOT_IMPLEMENTED, ReplyCodes.text(ReplyCodes.NOT_IMPLEMENTED,
-                    "connection.update-secret cannot be honoured on a pooled upstream connection"), method);
-        } else {
-            connectionError(ReplyCodes.COMMAND_INVALID, ReplyCodes.text(ReplyCodes.COMMAND_INVALID,
-                    "unexpected connection method " + (method >>> 16) + "." + (method & 0xFFFF)), method);
-        }
+    void closeSocketNow() {
+        closeSocket();
     }
 
-    private void answerClose() {
+    void closeWhenFlushedNow() {
+        closeWhenFlushed();
+    }
+
+    /** Connection.Close from the client: its upstream channels are given back, then it gets CloseOk. */
+    void closedByClient() {
+        state = State.CLOSE_RECEIVED;
+        discardInput();
+        pauseReading();
+        clock.closing(ctx.loop.now());
+        releaseUpstreams("client closed", this::answerClose);
+    }
+
+    /** CloseOk to the client's Close: its upstream channels are given back, or it waited long enough for them. */
+    void answerClose() {
         if (state != State.CLOSE_RECEIVED || isClosed()) {
             return;
         }
@@ -292,19 +298,6 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
     /** See {@link AlarmHold#holdsNow}. */
     boolean holdsPublishNow(ClientChannel ch) {
         return alarmHold.holdsNow(ch);
-    }
-
-    private void onFrameAfterCloseSent(int type, int channel, ByteBuffer buf, int off) {
-        if (type != Frames.TYPE_METHOD || channel != 0) {
-            return;
-        }
-        int method = FrameDecoder.methodId(buf, off);
-        if (method == Methods.CONNECTION_CLOSE_OK) {
-            closeSocket();
-        } else if (method == Methods.CONNECTION_CLOSE) {
-            ctx.writer.connectionCloseOk(out);
-            closeWhenFlushed();
-        }
     }
 
     // --- ending
@@ -320,7 +313,7 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
         }
         State before = state;
         state = State.CLOSE_SENT;
-        closeDeadline = ctx.loop.now() + CLOSE_WAIT_NANOS;
+        clock.closing(ctx.loop.now());
         ctx.writer.connectionClose(out, replyCode, replyText, failingMethod);
         markDirty();
         if (before == State.OPEN) {
@@ -433,43 +426,40 @@ public final class ClientSession extends NioEndpoint implements FrameHandler, Up
 
     @Override
     public void onTick(long now) {
-        switch (state) {
-            case HANDSHAKE -> {
-                if (handshake.timedOut(now)) {
-                    log.debug("client {} dropped: no handshake within {} ms", remote,
-                            ctx.config.timeouts().handshake().toMillis());
-                    onSocketLost("handshake timeout");
-                }
-            }
-            case OPEN -> {
-                // while we hold the client back (its broker connection is congested or blocked) its silence is
-                // ours; RabbitMQ likewise pauses the check for a blocked connection
-                if (!keepAlive(now, handshake.heartbeatSeconds(), !isReadPaused())) {
-                    log.debug("client {} ({}) missed heartbeats", remote, handshake.credentials());
-                    onSocketLost("missed heartbeats");
-                    return;
-                }
-                UpstreamConnection silent = handshake.heartbeatSeconds() == 0 ? null
-                        : links.silentBeyond(now, handshake.heartbeatSeconds());
-                if (silent != null) {
-                    // its broker stalled: the client learns within its own heartbeat timeout, as it would directly
-                    connectionError(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
-                            "the broker " + silent.node() + " has not been heard from for "
-                                    + TimeUnit.NANOSECONDS.toSeconds(silent.silentNanos(now)) + " s"), 0);
-                }
-            }
-            case CLOSE_SENT, CLOSE_RECEIVED -> {
-                if (now - closeDeadline > 0) {
-                    if (state == State.CLOSE_RECEIVED) {
-                        answerClose();
-                    } else {
-                        onSocketLost("no close-ok from the client");
-                    }
-                }
-            }
-            default -> {
-            }
-        }
+        clock.tick(now);
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Whether the client was heard from within its heartbeat allowance; sends ours when due. */
+    boolean heardFrom(long now) {
+        // while we hold the client back (its broker connection is congested or blocked) its silence is
+        // ours; RabbitMQ likewise pauses the check for a blocked connection
+        return keepAlive(now, handshake.heartbeatSeconds(), !isReadPaused());
+    }
+
+    ClientHandshake handshake() {
+        return handshake;
+    }
+
+    SessionChecks checks() {
+        return checks;
+    }
+
+    /** A refreshed secret, checked by a broker login, replaces the client's: see {@link SecretRefresh}. */
+    void renewCredentials(Credentials renewed) {
+        handshake.renew(renewed);
+        channels.renew(renewed);
+    }
+
+    UpstreamLinks links() {
+        return links;
+    }
+
+    SocketAddress remote() {
+        return remote;
     }
 
     // --- from the upstream connections

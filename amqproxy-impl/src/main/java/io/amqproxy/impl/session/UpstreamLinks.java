@@ -106,6 +106,20 @@ final class UpstreamLinks {
         return null;
     }
 
+    /** The open connections this client uses (has channels on, or was admitted on and still goes to first). */
+    List<UpstreamConnection> openConnections() {
+        List<UpstreamConnection> open = new ArrayList<>(attached.size() + 1);
+        for (UpstreamConnection up : attached) {
+            if (up.isOpen()) {
+                open.add(up);
+            }
+        }
+        if (primary != null && primary.isOpen() && !open.contains(primary)) {
+            open.add(primary);
+        }
+        return open;
+    }
+
     /** {@code up} is gone (closed, or retired while this client had no channel on it). */
     void lost(UpstreamConnection up) {
         attached.remove(up);

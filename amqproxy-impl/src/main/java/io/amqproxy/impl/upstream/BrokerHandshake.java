@@ -153,6 +153,13 @@ final class BrokerHandshake {
         return node;
     }
 
+    /** What the listener is told of the connection {@code id}. */
+    io.amqproxy.ProxyListener.UpstreamInfo info(long id, Credentials credentials) {
+        return new io.amqproxy.ProxyListener.UpstreamInfo(id, node == null ? ctx.config.upstream().host()
+                : node.upstream.host(), node == null ? ctx.config.upstream().port() : node.upstream.port(),
+                credentials.user(), credentials.vhost());
+    }
+
     /** What is due at {@code now}, before the connection is open. */
     Due onTick(long now) {
         if (step == Step.AWAIT_VHOST) {

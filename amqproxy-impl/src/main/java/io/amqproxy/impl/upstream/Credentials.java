@@ -58,6 +58,16 @@ public final class Credentials {
         return java.util.Arrays.copyOf(b.array(), b.position());
     }
 
+    /** The same user and vhost with a new password (a refreshed token, Connection.UpdateSecret). */
+    public Credentials withPassword(byte[] newPassword) {
+        return new Credentials(user, newPassword, vhost);
+    }
+
+    /** The password, for Connection.UpdateSecret only; a copy. */
+    public byte[] secret() {
+        return password.clone();
+    }
+
     /** The same login for another vhost (StartOk gives user and password, Open the vhost). */
     public Credentials withVhost(String vhost) {
         return new Credentials(user, password, vhost);

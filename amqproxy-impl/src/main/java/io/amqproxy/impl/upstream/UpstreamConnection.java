@@ -3,10 +3,8 @@ package io.amqproxy.impl.upstream;
 import io.amqproxy.ProxyListener.UpstreamInfo;
 import io.amqproxy.impl.LoopContext;
 import io.amqproxy.impl.codec.FrameDecoder;
-import io.amqproxy.impl.codec.FrameHandler;
 import io.amqproxy.impl.codec.FrameWriter;
 import io.amqproxy.impl.codec.Frames;
-import io.amqproxy.impl.codec.MalformedFrameException;
 import io.amqproxy.impl.codec.MethodReader;
 import io.amqproxy.impl.codec.Methods;
 import io.amqproxy.impl.codec.ReplyCodes;
@@ -22,7 +20,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One AMQP connection from the proxy to the broker, shared by the channels of many clients with the same
@@ -30,21 +27,21 @@ import java.util.concurrent.TimeUnit;
  * routes the broker's frames to the client channel linked to each channel id ({@link ChannelTable}), answers
  * channel-level Close/CloseOk itself so an id is reused only when the broker is done with it, keeps safe channels
  * for reuse ({@link ParkedChannels}), tells its clients of Blocked and of its end ({@link AttachedClients}), and
- * closes when idle or past its lifetime. Owned by its event loop, not thread-safe.
+ * closes when idle or past its lifetime. {@link BrokerFrames} (what is read) and {@link UpstreamLifetime} (the tick)
+ * are its parts and read its package-private fields. Owned by its event loop, not thread-safe.
  */
-public final class UpstreamConnection extends NioEndpoint implements FrameHandler {
+public final class UpstreamConnection extends NioEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
-    private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private enum State { OPENING, OPEN, CLOSING, CLOSED }
+    enum State { OPENING, OPEN, CLOSING, CLOSED }
 
     private final long id;
     private final LoopContext ctx;
     private final UpstreamPool pool;
     /** Opened for channels that consume; publishers' channels never go here (see UpstreamPool.forConsumer). */
     private final boolean forConsumers;
-    private final BrokerHandshake handshake;
+    final BrokerHandshake handshake;
     /** The brokers this connection may go to. */
     private final UpstreamNodes nodes;
     /** The client's {@code connection_name}, for a connection of its own (faithful mode). */
@@ -53,11 +50,10 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     /** What clients queue before the connection is open; moved to the socket's output once it is. */
     private final OutputBuffer pending;
     private final UpstreamChannels channels;
-    private final AttachedClients clients;
-    private State state = State.OPENING;
-    private long openedAt;
-    /** When a retired connection stops waiting for the broker's CloseOk. */
-    private long closeDeadline;
+    final AttachedClients clients;
+    private final BrokerFrames frames;
+    private final UpstreamLifetime lifetime;
+    State state = State.OPENING;
 
     UpstreamConnection(long id, LoopContext ctx, UpstreamPool pool, UpstreamNodes nodes, Credentials credentials,
                        boolean forConsumers, String clientConnectionName) throws IOException {
@@ -74,6 +70,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         this.pending = new OutputBuffer(ctx.loop.pool());
         this.channels = new UpstreamChannels(this, ctx);
         this.clients = new AttachedClients(pool);
+        this.frames = new BrokerFrames(this, ctx);
+        this.lifetime = new UpstreamLifetime(ctx);
     }
 
     // --- opening: the socket operations BrokerHandshake decides
@@ -107,7 +105,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
      * The node this connection went to did not answer as a broker: it goes into backoff, and the clients waiting
      * are handed to a connection to another node that is up, if there is one and time left; else they are refused.
      */
-    private void nodeFailed(String why) {
+    void nodeFailed(String why) {
         String text = handshake.unreachable(why);
         if (state == State.OPENING && pool.failOver(this, handshake)) {
             log.info("upstream #{} ({}): {}; its clients go on with another node", id, credentials, text);
@@ -127,14 +125,6 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     /** A connection opened for clients whose first connection failed keeps their deadline. */
     void keepDeadline(long deadline) {
         handshake.keepDeadline(deadline);
-    }
-
-    /** Logged in, waiting for a vhost that another set of brokers serves: closed without a word to anyone. */
-    void abandon() {
-        pool.remove(this);
-        state = State.CLOSED;
-        handshake.closed();
-        closeSocket();
     }
 
     /** How long nothing came from the broker; a client may judge its own liveness by it. */
@@ -163,12 +153,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         markDirty();
     }
 
-    private void onHandshakeMethod(int method, MethodReader r) {
+    /** A connection method while opening: {@link BrokerHandshake} decides. */
+    void onHandshakeMethod(int method, MethodReader r) {
         switch (handshake.onMethod(method, r, out, credentials)) {
             case CONTINUE -> markDirty();
             case AUTHENTICATED -> handshake.authenticated();
             case OPENED -> opened();
-            case CLOSED_BY_BROKER -> onBrokerClose(r);
+            case CLOSED_BY_BROKER -> frames.onBrokerClose(r);
             case PROTOCOL_ERROR -> nodeFailed(handshake.error());
         }
     }
@@ -206,7 +197,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         out.append(pending);
         markDirty();
         channels.opened();
-        openedAt = ctx.loop.now();
+        lifetime.opened(ctx.loop.now());
         ctx.metrics.upstreamConnections++;
         handshake.succeeded(credentials).forEach(c -> c.upstreamReady(this));
     }
@@ -262,8 +253,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     private boolean expired() {
-        long lifetime = ctx.config.timeouts().maxUpstreamLifetime().toNanos();
-        return lifetime > 0 && state == State.OPEN && ctx.loop.now() - openedAt >= lifetime;
+        return state == State.OPEN && lifetime.expired(ctx.loop.now());
     }
 
     /** Where clients queue frames: the socket's buffer once open, a holding buffer before. */
@@ -294,6 +284,19 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         return clients.isBlocked();
     }
 
+    /**
+     * Connection.UpdateSecret with {@code renewed}'s password; {@code onOk} runs at the broker's UpdateSecretOk (a
+     * refusal closes the connection). The connection is found under {@code renewed} from now on.
+     */
+    public void updateSecret(Credentials renewed, String reason, Runnable onOk) {
+        ctx.writer.begin(Methods.CONNECTION_UPDATE_SECRET).longStr(renewed.secret()).shortStr(reason).writeTo(out, 0);
+        markDirty();
+        frames.awaitSecretOk(onOk);
+        Credentials before = credentials;
+        credentials = renewed;
+        pool.rekey(this, before);
+    }
+
     // --- channels
 
     /**
@@ -321,12 +324,17 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         return out;
     }
 
-    // --- reading
+    // --- reading (BrokerFrames routes what is read)
+
+    /** The broker's CloseOk came: the socket goes. */
+    void closeNow() {
+        closeSocket();
+    }
 
     @Override
     protected void onData(ByteBuffer rb) {
         int max = state == State.OPEN ? handshake.frameMax() : Math.max(handshake.frameMax(), Frames.FRAME_MIN_SIZE);
-        FrameDecoder.decode(rb, max, this);
+        FrameDecoder.decode(rb, max, frames);
     }
 
     @Override
@@ -348,82 +356,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         FrameWriter.heartbeat(out);
     }
 
-    @Override
-    public void onFrameError(int replyCode, String replyText) {
-        log.warn("upstream #{} sent a broken frame: {}", id, replyText);
-        ctx.writer.connectionClose(out, replyCode, replyText, 0);
-        if (state != State.OPEN) {
-            // not a broker at all (an HTTP server, another protocol): say so, and where
-            nodeFailed("it answered with something that is not AMQP 0-9-1 (" + replyText + ")");
-            return;
-        }
-        fail(ReplyCodes.INTERNAL_ERROR, ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "broker sent a broken frame: " + replyText));
-    }
-
-    @Override
-    public boolean onFrame(int type, int channel, ByteBuffer buf, int off, int len) {
-        if (state == State.CLOSED) {
-            return false;
-        }
-        ctx.metrics.framesFromUpstream++;
-        try {
-            if (channel == 0) {
-                if (type == Frames.TYPE_METHOD) {
-                    int method = FrameDecoder.methodId(buf, off);
-                    MethodReader r = ctx.reader.reset(buf, off, len);
-                    if (state == State.OPENING) {
-                        onHandshakeMethod(method, r);
-                    } else {
-                        onConnectionMethod(method, r);
-                    }
-                }
-                return state != State.CLOSED;
-            }
-            if (state == State.OPEN || state == State.CLOSING) {
-                channels.onFrame(type, channel, buf, off, len);
-            }
-            return true;
-        } catch (MalformedFrameException e) {
-            onFrameError(ReplyCodes.SYNTAX_ERROR, ReplyCodes.text(ReplyCodes.SYNTAX_ERROR, e.getMessage()));
-            return false;
-        }
-    }
-
-    private void onConnectionMethod(int method, MethodReader r) {
-        if (method == Methods.CONNECTION_CLOSE) {
-            onBrokerClose(r);
-        } else if (method == Methods.CONNECTION_CLOSE_OK) {
-            closeSocket();
-        } else if (method == Methods.CONNECTION_BLOCKED) {
-            clients.block(r.hasMore() ? r.shortStr() : "");
-        } else if (method == Methods.CONNECTION_UNBLOCKED) {
-            clients.unblock();
-        } else {
-            log.debug("upstream #{}: ignoring connection method {}", id, Integer.toHexString(method));
-        }
-    }
-
-    private void onBrokerClose(MethodReader r) {
-        int code = r.u16();
-        String text = r.shortStr();
-        ctx.writer.connectionCloseOk(out);
-        markDirty();
-        log.info("upstream #{} ({}) closed by the broker: {} {}", id, credentials, code, text);
-        if (state == State.OPEN && code == ReplyCodes.CONNECTION_FORCED) {
-            // the node shuts down (or an operator closed the connection): reconnecting clients try the others first
-            handshake.nodeLost("closed by the broker: " + code + " " + text);
-            if (handshake.oneOfSeveralNodes()) {
-                text = text + " (node " + node() + ")";
-            }
-        }
-        fail(code, text);
-    }
-
     public UpstreamInfo info() {
-        UpstreamNodes.Node node = handshake.node();
-        return new UpstreamInfo(id, node == null ? ctx.config.upstream().host() : node.upstream.host(),
-                node == null ? ctx.config.upstream().port() : node.upstream.port(), credentials.user(),
-                credentials.vhost());
+        return handshake.info(id, credentials);
+    }
+
+    /** Whether the broker itself closed this connection (Connection.Close), rather than the socket going. */
+    public boolean closedByBroker() {
+        return frames.sawBrokerClose();
     }
 
     /** The node this connection goes to, as metrics and messages name it. */
@@ -439,7 +378,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         if (state == State.OPEN) {
             pool.remove(this);
             state = State.CLOSING;
-            closeDeadline = ctx.loop.now() + CLOSE_GRACE_NANOS;
+            lifetime.closing(ctx.loop.now());
             ctx.writer.connectionClose(out, ReplyCodes.REPLY_SUCCESS, why, 0);
             markDirty();
             log.info("upstream #{} ({}) closing: {}", id, credentials, why);
@@ -532,53 +471,23 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     @Override
     public void onTick(long now) {
-        switch (state) {
-            case OPENING -> {
-                switch (handshake.onTick(now)) {
-                    case CONNECT -> {
-                        ctx.loop.removeTickable(this); // registering the socket adds it again
-                        connect();
-                    }
-                    case LEAVE -> {
-                        pool.remove(this);
-                        state = State.CLOSED;
-                        closeSocket();
-                    }
-                    case GIVE_UP -> fail(ReplyCodes.CONNECTION_FORCED, handshake.unreachable("no answer within "
-                            + ctx.config.timeouts().upstreamConnect().toMillis() + " ms"));
-                    default -> {
-                    }
-                }
-            }
-            case OPEN -> {
-                int heartbeat = handshake.heartbeatSeconds();
-                if (!keepAlive(now, heartbeat, true)) {
-                    handshake.nodeLost("missed heartbeats for " + 2 * heartbeat + " s");
-                    fail(ReplyCodes.CONNECTION_FORCED, ReplyCodes.text(ReplyCodes.CONNECTION_FORCED,
-                            "broker " + node() + " missed heartbeats for " + 2 * heartbeat + " s"));
-                    return;
-                }
-                channels.endQuarantines(now);
-                long idle = ctx.config.timeouts().idleUpstream().toNanos();
-                boolean ownedByClient = ctx.config.faithful() && !clients.isEmpty();
-                if (ownedByClient) {
-                    return; // a client's own connection lives as long as the client
-                }
-                if (channels.idle() && !handshake.hasWaiters() && now - channels.idleSince() >= idle) {
-                    retire("idle for " + ctx.config.timeouts().idleUpstream().toMillis() + " ms");
-                } else if (channels.idle() && expired()) {
-                    retire("past its maximum lifetime of " + ctx.config.timeouts().maxUpstreamLifetime().toMillis() + " ms");
-                }
-            }
-            case CLOSING -> {
-                if (now - closeDeadline > 0) {
-                    closeSocket();
-                    state = State.CLOSED;
-                }
-            }
-            default -> {
-            }
-        }
+        lifetime.tick(this, state, now);
+    }
+
+    /** Whether the broker was heard from within its heartbeat allowance; sends ours when due. */
+    boolean heardFrom(long now) {
+        return keepAlive(now, handshake.heartbeatSeconds(), true);
+    }
+
+    /**
+     * Closes the socket without a word: a retired connection's CloseOk did not come, nobody wants it, or it logged
+     * in for a vhost that another set of brokers serves.
+     */
+    void leave() {
+        pool.remove(this);
+        state = State.CLOSED;
+        handshake.closed();
+        closeSocket();
     }
 
     @Override

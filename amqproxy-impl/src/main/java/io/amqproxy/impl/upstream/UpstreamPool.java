@@ -189,7 +189,8 @@ public final class UpstreamPool {
     boolean failOver(UpstreamConnection failed, BrokerHandshake handshake) {
         long now = ctx.loop.now();
         UpstreamNodes nodes = nodesFor(failed.credentials());
-        if (!handshake.hasWaiters() || now - handshake.deadline() > 0 || nodes.nanosUntilUp(now) > 0) {
+        if (!handshake.hasWaiters() || now - handshake.deadline() > 0 || nodes.nanosUntilUp(now) > 0
+                || !pooled(failed)) {
             return false;
         }
         UpstreamConnection next = open(failed.credentials(), failed.isForConsumers(), failed.clientConnectionName());
@@ -264,7 +265,7 @@ public final class UpstreamPool {
                 held.assignVhost(credentials.vhost(), client);
                 return;
             }
-            held.abandon(); // logged in where the default upstreams are, but this vhost has brokers of its own
+            held.leave(); // logged in where the default upstreams are, but this vhost has brokers of its own
         }
         if (list != null) {
             for (UpstreamConnection c : list) {
@@ -410,12 +411,39 @@ public final class UpstreamPool {
         }
     }
 
+    /** {@code c}'s credentials changed from {@code before}: it is found under its new ones (if it is pooled at all). */
     void rekey(UpstreamConnection c, Credentials before) {
         List<UpstreamConnection> list = byCredentials.get(before);
-        if (list != null && list.remove(c) && list.isEmpty()) {
+        if (list == null || !list.remove(c)) {
+            return; // a trial connection: never pooled
+        }
+        if (list.isEmpty()) {
             byCredentials.remove(before);
         }
         byCredentials.computeIfAbsent(c.credentials(), k -> new ArrayList<>(2)).add(c);
+    }
+
+    /**
+     * Opens a connection for a trial (see {@code session.BrokerTrial}): logged in with {@code credentials} and its
+     * vhost open, but never pooled, so no client's channel ever goes to it and its loss hurts nobody.
+     * {@code client} hears how the opening ends.
+     */
+    public void openTrial(Credentials credentials, UpstreamClient client) {
+        UpstreamConnection c;
+        try {
+            c = new UpstreamConnection(IDS.incrementAndGet(), ctx, this, nodesFor(credentials), credentials, false, null);
+        } catch (IOException e) {
+            client.upstreamRefused(ReplyCodes.INTERNAL_ERROR,
+                    ReplyCodes.text(ReplyCodes.INTERNAL_ERROR, "the proxy cannot open a socket"));
+            return;
+        }
+        c.addWaiter(client);
+        c.connect();
+    }
+
+    private boolean pooled(UpstreamConnection c) {
+        List<UpstreamConnection> list = byCredentials.get(c.credentials());
+        return list != null && list.contains(c);
     }
 
     void remove(UpstreamConnection c) {

@@ -1,7 +1,9 @@
 /**
  * Connections from the proxy to the broker. {@link io.amqproxy.impl.upstream.UpstreamPool} keeps one loop's
  * connections by credentials and admits a client only on credentials the broker accepted; {@link
- * io.amqproxy.impl.upstream.UpstreamConnection} routes an open connection's frames; {@link
+ * io.amqproxy.impl.upstream.UpstreamConnection} routes an open connection's frames ({@code BrokerFrames}, what it
+ * reads; {@code UpstreamLifetime}, its tick), and sends Connection.UpdateSecret; {@code UpstreamPool.openTrial} opens
+ * one that is never pooled, for a trial; {@link
  * io.amqproxy.impl.upstream.BrokerHandshake} decides its opening (backoff, TLS, login); {@code UpstreamChannels}
  * keeps its channel ids and the channel close protocol, {@code ParkedChannels} its channels kept for reuse,
  * {@code AttachedClients} the clients it tells of Blocked and of its end. All of it is owned by the loop thread;
