@@ -43,7 +43,9 @@ class VhostUpstreamsTest {
 
     @AfterEach
     void stop() {
-        proxy.close();
+        if (proxy != null) {
+            proxy.close();
+        }
     }
 
     private Connection client(String name) throws Exception {
