@@ -47,7 +47,16 @@ import java.util.function.ToLongFunction;
  *       <td>broker connections that failed before they were open</td></tr>
  *   <tr><td>{@code amqproxy.upstream.connect}</td><td>function timer</td>
  *       <td>broker connections opened, and the time that took</td></tr>
+ *   <tr><td>{@code amqproxy.upstream.failovers}</td><td>counter</td>
+ *       <td>clients handed to another broker node after the one they waited for failed</td></tr>
+ *   <tr><td>{@code amqproxy.upstream.node.connections}</td><td>gauge, tag {@code node}</td>
+ *       <td>connections open to each broker node</td></tr>
+ *   <tr><td>{@code amqproxy.upstream.node.connect.failures}</td><td>counter, tag {@code node}</td>
+ *       <td>failed attempts to each broker node</td></tr>
  * </table>
+ *
+ * <p>The per-node meters are registered for the nodes the proxy knows when the binder is bound, and for any node it
+ * learns of later (a host name that resolves to more addresses) when a scrape first sees it.
  *
  * <p>A Prometheus registry renders these with the names of {@code /metrics} ({@code amqproxy_client_connections},
  * {@code amqproxy_client_received_bytes_total}, {@code amqproxy_upstream_connect_seconds_count}, ...), so the same
@@ -145,6 +154,11 @@ public final class AmqProxyMetrics implements MeterBinder {
                 ProxyStats::refusedLogins);
         counter(registry, "amqproxy.upstream.connect.failures", null,
                 "Broker connections that failed before they were open.", ProxyStats::upstreamConnectFailures);
+
+        counter(registry, "amqproxy.upstream.failovers", null,
+                "Clients handed to another broker node after the one they waited for failed.", ProxyStats::failovers);
+        snapshot.onFresh(new NodeMeters(registry, tags, snapshot));
+        snapshot.of(proxy); // registers the meters of the nodes known now
 
         SharedSnapshot shared = snapshot;
         FunctionTimer.builder("amqproxy.upstream.connect", proxy,

@@ -3,6 +3,9 @@ package io.amqproxy.micrometer;
 import io.amqproxy.AmqProxy;
 import io.amqproxy.ProxyStats;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,6 +23,8 @@ final class SharedSnapshot {
     private final LongSupplier nanoClock;
     private ProxyStats last;
     private long takenAt;
+    /** Told of every fresh snapshot, with the proxy it came from (held only for the call). */
+    private final List<BiConsumer<AmqProxy, ProxyStats>> freshListeners = new CopyOnWriteArrayList<>();
 
     SharedSnapshot(long maxAgeNanos, LongSupplier nanoClock) {
         this.maxAgeNanos = maxAgeNanos;
@@ -27,12 +32,26 @@ final class SharedSnapshot {
     }
 
     /** The snapshot of at most the maximum age, taken from {@code proxy} if the last one is older. */
-    synchronized ProxyStats of(AmqProxy proxy) {
-        long now = nanoClock.getAsLong();
-        if (last == null || now - takenAt >= maxAgeNanos) {
+    ProxyStats of(AmqProxy proxy) {
+        ProxyStats fresh;
+        synchronized (this) {
+            long now = nanoClock.getAsLong();
+            if (last != null && now - takenAt < maxAgeNanos) {
+                return last;
+            }
             last = proxy.stats();
             takenAt = now;
+            fresh = last;
         }
-        return last;
+        // outside the lock: a listener may register meters, whose registry has locks of its own
+        for (BiConsumer<AmqProxy, ProxyStats> listener : freshListeners) {
+            listener.accept(proxy, fresh);
+        }
+        return fresh;
+    }
+
+    /** {@code listener} hears of every snapshot taken from now on. */
+    void onFresh(BiConsumer<AmqProxy, ProxyStats> listener) {
+        freshListeners.add(listener);
     }
 }

@@ -125,7 +125,12 @@ class AmqProxyMetricsTest {
         AtomicLong clock = new AtomicLong();
         MeterRegistry registry = new SimpleMeterRegistry();
         new AmqProxyMetrics(counting, Tags.empty(), Duration.ofSeconds(1), clock::get).bindTo(registry);
-        assertThat(registry.getMeters()).hasSize(17);
+        ProxyStats known = proxy.stats();
+        Set<String> nodes = new TreeSet<>(known.upstreamConnectionsByNode().keySet());
+        nodes.addAll(known.upstreamConnectFailuresByNode().keySet());
+        assertThat(registry.getMeters()).as("18 meters, and two for each of the nodes %s", nodes)
+                .hasSize(18 + 2 * nodes.size());
+        assertThat(counting.snapshots.get()).as("the snapshot that told the nodes at bind time").isEqualTo(1);
 
         for (int scrape = 0; scrape < 5; scrape++) {
             registry.getMeters().forEach(AmqProxyMetricsTest::read);
@@ -142,7 +147,8 @@ class AmqProxyMetricsTest {
     }
 
     @Test
-    void prometheusRegistryRendersTheNamesOfTheStandaloneMetricsPage() {
+    void prometheusRegistryRendersTheNamesOfTheStandaloneMetricsPage() throws Exception {
+        client().newConnection().close(); // the proxy knows its broker node once it has connected to it
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new AmqProxyMetrics(proxy).bindTo(registry);
 
@@ -151,6 +157,25 @@ class AmqProxyMetricsTest {
         standalone.remove("amqproxy_identity_info");
 
         assertThat(micrometer).isEqualTo(standalone);
+    }
+
+    @Test
+    void aNodeLearntAfterBindingGetsItsMetersAtTheNextScrape() throws Exception {
+        try (AmqProxy fresh = AmqProxy.builder().upstream("amqp://" + brokerHost + ":" + brokerPort)
+                .listen("127.0.0.1", 0).start()) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new AmqProxyMetrics(fresh, Tags.empty(), Duration.ZERO).bindTo(registry);
+            assertThat(fresh.stats().upstreamConnectionsByNode()).as("no node known before a first client").isEmpty();
+
+            ConnectionFactory f = client();
+            f.setPort(fresh.port());
+            try (Connection c = f.newConnection()) {
+                registry.scrape(); // sees the node, registers its meters
+                String node = brokerHost + ":" + brokerPort;
+                assertThat(registry.scrape()).contains("amqproxy_upstream_node_connections{node=\"" + node + "\"} 1")
+                        .contains("amqproxy_upstream_node_connect_failures_total{node=\"" + node + "\"} 0");
+            }
+        }
     }
 
     private static void read(Meter meter) {
