@@ -36,6 +36,11 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
     private static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * What one write takes from the channels' lanes at most (whole frames, so a little more): small, so that a frame
+     * queued a moment later is not stuck behind much, and large enough for few writes per round.
+     */
+    private static final long STAGE_BYTES = 128 * 1024;
 
     private enum State { OPENING, OPEN, CLOSING, CLOSED }
 
@@ -52,6 +57,8 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     private Credentials credentials;
     /** What clients queue before the connection is open; moved to the socket's output once it is. */
     private final OutputBuffer pending;
+    /** The channels' frames, each channel in a lane of its own, taken fairly before each write. */
+    private final FairUpstreamOutput lanes;
     private final UpstreamChannels channels;
     private final AttachedClients clients;
     private State state = State.OPENING;
@@ -72,6 +79,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         this.nodes = nodes;
         this.clientConnectionName = clientConnectionName;
         this.pending = new OutputBuffer(ctx.loop.pool());
+        this.lanes = new FairUpstreamOutput(ctx.loop.pool());
         this.channels = new UpstreamChannels(this, ctx);
         this.clients = new AttachedClients(pool);
     }
@@ -272,7 +280,30 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
 
     /** Whether the broker side is so far behind that clients feeding it should pause. */
     public boolean isCongested() {
-        return queuedBytes() + pending.size() > ctx.config.limits().maxUpstreamOutputBytes();
+        return backlog() > ctx.config.limits().maxUpstreamOutputBytes();
+    }
+
+    /**
+     * Whether {@code client} should pause feeding this connection: the connection is past its output limit and the
+     * client holds more than a quarter of that in its channels' lanes, or the connection is past twice its limit.
+     * A neighbour with little queued goes on while a bulk publisher waits, as each would with a TCP connection of
+     * its own; memory stays bounded by twice the limit (plus a read per client).
+     */
+    public boolean isCongestedFor(UpstreamClient client) {
+        long max = ctx.config.limits().maxUpstreamOutputBytes();
+        long backlog = backlog();
+        return backlog > max && (backlog > 2 * max || lanes.bytesOf(client) > max / 4);
+    }
+
+    /** Bytes queued for the broker: the socket's buffer, what shaping holds, the lanes, and what waits for the open. */
+    private long backlog() {
+        return queuedBytes() + pending.size() + lanes.size();
+    }
+
+    /** The lane for a frame of {@code ch}, fairly interleaved with the other channels' ({@link FairUpstreamOutput}). */
+    OutputBuffer laneFor(UpstreamChannel ch) {
+        ChannelPeer peer = ch.peer();
+        return lanes.lane(ch.id(), peer == null ? null : peer.owner());
     }
 
     /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
@@ -320,6 +351,17 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         return out;
     }
 
+    /**
+     * The socket's output with everything the channels' lanes hold moved behind it, as a flush would send it over
+     * several writes; for tests and benchmarks that read what would go to the broker without a socket.
+     */
+    OutputBuffer stagedOutput() {
+        if (state == State.OPEN) {
+            out.addFrameCount(lanes.drainAll(out));
+        }
+        return out;
+    }
+
     // --- reading
 
     @Override
@@ -337,9 +379,21 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     protected void onBytesWritten(long n) {
         ctx.metrics.bytesToUpstream += n;
         ctx.metrics.framesToUpstream += out.takeFrameCount();
-        if (queuedBytes() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
+        if (backlog() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
             clients.resumeStalled();
         }
+    }
+
+    @Override
+    protected void refillOutput() {
+        if (state == State.OPEN) {
+            out.addFrameCount(lanes.fill(out, STAGE_BYTES));
+        }
+    }
+
+    @Override
+    protected boolean hasMoreOutput() {
+        return state == State.OPEN && !lanes.isEmpty();
     }
 
     @Override
@@ -439,6 +493,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             pool.remove(this);
             state = State.CLOSING;
             closeDeadline = ctx.loop.now() + CLOSE_GRACE_NANOS;
+            out.addFrameCount(lanes.drainAll(out)); // what the channels queued goes before the Close, as it always did
             ctx.writer.connectionClose(out, ReplyCodes.REPLY_SUCCESS, why, 0);
             markDirty();
             log.info("upstream #{} ({}) closing: {}", id, credentials, why);
@@ -471,6 +526,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         List<UpstreamClient> users = clients.takeAll();
         channels.removeAll();
         pending.clear();
+        lanes.clear();
         // the CloseOk (or Close) just queued is worth a try before the socket goes
         flushQuietly();
         closeSocket();
@@ -526,6 +582,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             state = State.CLOSED;
             pool.remove(this);
         }
+        lanes.clear();
         clients.connectionGone();
     }
 

@@ -108,4 +108,41 @@ class OutputBufferTest {
         assertThat(w[150_001]).isEqualTo((byte) 2);
         assertThat(w[150_002]).isEqualTo((byte) 3);
     }
+
+    @Test
+    void peekIntReadsAcrossChunkBoundariesWithoutConsuming() {
+        OutputBuffer out = new OutputBuffer(new BufferPool(4));
+        out.put(new byte[BufferPool.CHUNK_SIZE - 2]);
+        out.putByte(0x01);
+        out.putByte(0x02);
+        out.putByte(0x03); // the room check starts a new chunk only for a write that does not fit
+        out.putByte(0x04);
+        assertThat(out.peekInt(BufferPool.CHUNK_SIZE - 2)).isEqualTo(0x01020304);
+        assertThat(out.peekInt(0)).isZero();
+        assertThat(out.size()).isEqualTo(BufferPool.CHUNK_SIZE + 2);
+    }
+
+    @Test
+    void transferToMovesExactlyTheBytesAskedInOrder() {
+        BufferPool pool = new BufferPool(8);
+        OutputBuffer src = new OutputBuffer(pool);
+        byte[] data = new byte[3 * BufferPool.CHUNK_SIZE + 123];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 13);
+        }
+        src.put(data);
+        OutputBuffer dst = new OutputBuffer(pool);
+        dst.put(new byte[] {9, 9});
+        src.transferTo(dst, 5);
+        src.transferTo(dst, 2L * BufferPool.CHUNK_SIZE); // whole chunks change owner here
+        dst.put(new byte[] {7});
+        assertThat(src.size()).isEqualTo(data.length - 5 - 2L * BufferPool.CHUNK_SIZE);
+        byte[] moved = OutputBytes.drain(dst);
+        assertThat(moved).hasSize(2 + 5 + 2 * BufferPool.CHUNK_SIZE + 1);
+        assertThat(java.util.Arrays.copyOfRange(moved, 2, moved.length - 1))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 0, 5 + 2 * BufferPool.CHUNK_SIZE));
+        assertThat(moved[moved.length - 1]).isEqualTo((byte) 7);
+        assertThat(OutputBytes.drain(src)).isEqualTo(java.util.Arrays.copyOfRange(data, 5 + 2 * BufferPool.CHUNK_SIZE,
+                data.length));
+    }
 }
