@@ -284,12 +284,13 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
     }
 
     /**
-     * Whether {@code client} should pause feeding this connection: the connection is past its output limit and the
+     * Whether {@code client} (as its channels name it, {@link ChannelPeer#owner()}) should pause feeding this
+     * connection: the connection is past its output limit and the
      * client holds more than a quarter of that in its channels' lanes, or the connection is past twice its limit.
      * A neighbour with little queued goes on while a bulk publisher waits, as each would with a TCP connection of
      * its own; memory stays bounded by twice the limit (plus a read per client).
      */
-    public boolean isCongestedFor(UpstreamClient client) {
+    public boolean isCongestedFor(Object client) {
         long max = ctx.config.limits().maxUpstreamOutputBytes();
         long backlog = backlog();
         return backlog > max && (backlog > 2 * max || lanes.bytesOf(client) > max / 4);

@@ -55,6 +55,21 @@ class UpstreamConnectionFramesTest {
         }
     }
 
+    /** A client channel that names the client it belongs to, for the output shares. */
+    private record OwnedPeer(Object owner) implements ChannelPeer {
+        @Override
+        public void onUpstreamFrame(UpstreamChannel channel, int type, ByteBuffer buf, int off, int len) {
+        }
+
+        @Override
+        public void onUpstreamChannelClosed(UpstreamChannel channel, ByteBuffer buf, int off, int len) {
+        }
+
+        @Override
+        public void onUpstreamCloseOk(UpstreamChannel channel) {
+        }
+    }
+
     @BeforeEach
     void openByHand() throws Exception {
         var config = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build();
@@ -173,6 +188,39 @@ class UpstreamConnectionFramesTest {
         brokerSends(Frames.method(ch.id(), Frames.CHANNEL, 41, new byte[0]));
         assertThat(peer.seen).as("the late CloseOk reaches nobody").containsExactly("closed 406");
         assertThat(up.channels().used()).as("it came: only the other channel holds an id now").isEqualTo(1);
+    }
+
+    @Test
+    void aClientWithLittleQueuedGoesOnWhileTheOneThatFilledTheOutputPauses() {
+        long max = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build().limits().maxUpstreamOutputBytes();
+        UpstreamChannel bulk = up.openChannel(new OwnedPeer("bulk client"));
+        UpstreamChannel small = up.openChannel(new OwnedPeer("small client"));
+        ByteBuffer body = ByteBuffer.allocate(128 * 1024);
+        for (long queued = 0; queued <= max; queued += body.capacity()) {
+            io.amqproxy.impl.codec.FrameWriter.frame(bulk.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, bulk.id(),
+                    body, 0, body.capacity());
+        }
+        io.amqproxy.impl.codec.FrameWriter.frame(small.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, small.id(),
+                body, 0, 16);
+
+        assertThat(up.isCongested()).isTrue();
+        assertThat(up.isCongestedFor("bulk client")).as("the client that filled it waits").isTrue();
+        assertThat(up.isCongestedFor("small client")).as("its neighbour goes on, as with a connection of its own")
+                .isFalse();
+    }
+
+    @Test
+    void pastTwiceTheOutputLimitEveryClientPauses() {
+        long max = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build().limits().maxUpstreamOutputBytes();
+        UpstreamChannel bulk = up.openChannel(new OwnedPeer("bulk client"));
+        ByteBuffer body = ByteBuffer.allocate(128 * 1024);
+        for (long queued = 0; queued <= 2 * max; queued += body.capacity()) {
+            io.amqproxy.impl.codec.FrameWriter.frame(bulk.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, bulk.id(),
+                    body, 0, body.capacity());
+        }
+        assertThat(up.isCongestedFor("small client")).as("memory stays bounded: everyone waits").isTrue();
+        up.stagedOutput().clear();
+        assertThat(up.isCongestedFor("bulk client")).as("drained").isFalse();
     }
 
     @Test
