@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -166,6 +167,7 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
             return;
         }
         interest(SelectionKey.OP_READ);
+        sizeSendBuffer();
         handshake.start(out);
         markDirty();
     }
@@ -206,6 +208,18 @@ public final class UpstreamConnection extends NioEndpoint implements FrameHandle
         handshake.addWaiter(client);
         handshake.sendTuneOkAndOpen(out, vhost);
         markDirty();
+    }
+
+    /** Bounds the kernel's send buffer when the broker is on this machine ({@link SendBufferSizing}). */
+    private void sizeSendBuffer() {
+        int bytes = SendBufferSizing.forBroker(handshake.address());
+        if (bytes > 0) {
+            try {
+                socket.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
+            } catch (IOException | RuntimeException e) {
+                log.debug("upstream #{}: SO_SNDBUF {} not set: {}", id, bytes, e.toString());
+            }
+        }
     }
 
     private void opened() {
