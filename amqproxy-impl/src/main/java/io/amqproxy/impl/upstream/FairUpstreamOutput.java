@@ -127,25 +127,36 @@ final class FairUpstreamOutput {
                 rotate(ch);
                 continue;
             }
-            long take = 0;
-            int n = 0;
+            long room = stageBytes - out.size();
+            if (ringSize == 1) {
+                credit = Math.max(credit, room); // alone: nobody to be fair to, so as much as the write takes
+            }
             long queued = lane.size();
-            while (take + Frames.OVERHEAD <= queued) {
-                long frame = Frames.OVERHEAD + (lane.peekInt(take + 3) & 0xFFFFFFFFL); // size: after type, channel
-                // at least one frame per turn, however large: a 128 KiB body frame is paid for in the next turns
-                if (n > 0 && (take + frame > credit || out.size() + take + frame > stageBytes) || take + frame > queued) {
-                    break;
+            long take = 0;
+            long n = 0;
+            if (queued <= credit && queued <= room) {
+                // the usual case: all of it fits, and a lane holds whole frames only, so none needs to be read
+                take = queued;
+                n = lane.takeFrameCount();
+            } else {
+                while (take + Frames.OVERHEAD <= queued) {
+                    long frame = Frames.OVERHEAD + (lane.peekInt(take + 3) & 0xFFFFFFFFL); // size: after type, channel
+                    // at least one frame per turn, however large: a 128 KiB body frame is paid for in the next turns
+                    if (n > 0 && (take + frame > credit || take + frame > room) || take + frame > queued) {
+                        break;
+                    }
+                    take += frame;
+                    n++;
                 }
-                take += frame;
-                n++;
+                if (take == 0) {
+                    break; // not a whole frame at the head: cannot happen, as writers queue whole frames; never spin
+                }
+                lane.addFrameCount(-n); // the rest stay counted in the lane
             }
-            if (take == 0) {
-                break; // not a whole frame at the head: cannot happen, as writers queue whole frames; never spin
-            }
-            lane.takeFrameCount(); // the caller counts frames as they leave, from what is returned here
             lane.transferTo(out, take);
             frames += n;
-            deficit[ch] = (int) Math.max(Integer.MIN_VALUE, credit - take);
+            // a lane keeps at most one quantum of unused credit, so a lane that was alone does not burst later
+            deficit[ch] = (int) Math.max(Integer.MIN_VALUE, Math.min(QUANTUM, credit - take));
             if (lane.isEmpty()) {
                 dropHead(ch);
             } else {
