@@ -167,7 +167,8 @@ public final class OutputBuffer {
 
     /**
      * Moves {@code n} bytes from the front of this buffer to the end of {@code dst}: chunks that go whole change
-     * owner without a copy (a large message moves by reference), the rest is copied. The frames counted here stay
+     * owner without a copy (a large message moves by reference); of a chunk that goes in part, the smaller part is
+     * copied (the rest into a new chunk when most of it goes), so no more than half a chunk is ever copied. The frames counted here stay
      * counted here; the caller accounts for what it moved.
      */
     public void transferTo(OutputBuffer dst, long n) {
@@ -188,6 +189,24 @@ public final class OutputBuffer {
                 dst.size += moved;
                 size -= moved;
                 left -= moved;
+            } else if (head.remaining() > left && left >= SMALL_COPY && left > head.remaining() - left) {
+                // most of this chunk goes: move it, and copy the smaller rest into a chunk of its own instead
+                int k = (int) left;
+                ByteBuffer rest = pool.acquire();
+                rest.clear();
+                rest.put(0, head, head.position() + k, head.remaining() - k);
+                rest.limit(head.remaining() - k);
+                head.limit(head.position() + k);
+                chunks.pollFirst();
+                chunks.addFirst(rest);
+                if (head == tail) {
+                    tail = rest;
+                }
+                dst.chunks.addLast(head);
+                dst.tail = head; // its room after the new limit is free again: dst appends there
+                dst.size += k;
+                size -= k;
+                left = 0;
             } else {
                 int k = (int) Math.min(left, head.remaining());
                 dst.put(head, head.position(), k);

@@ -144,4 +144,34 @@ class OutputBufferTest {
         assertThat(OutputBytes.drain(src)).isEqualTo(java.util.Arrays.copyOfRange(data, 5 + 2 * BufferPool.CHUNK_SIZE,
                 data.length));
     }
+
+    @Test
+    void transferToOfMostOfAChunkKeepsEveryByteInOrderOnBothSides() {
+        for (int total : new int[] {10_000, 70_000}) { // the chunk moved is the tail, then one before the tail
+            BufferPool pool = new BufferPool(8);
+            OutputBuffer src = new OutputBuffer(pool);
+            byte[] data = new byte[total];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i * 7 + 3);
+            }
+            src.put(data);
+            OutputBuffer dst = new OutputBuffer(pool);
+            dst.put(new byte[] {1});
+            int moved = total - 1_000 - (total > BufferPool.CHUNK_SIZE ? total - BufferPool.CHUNK_SIZE : 0);
+            src.transferTo(dst, moved);
+            src.put(new byte[] {5, 6}); // appended after what stayed
+            dst.put(new byte[] {7}); // appended after what came
+
+            byte[] expectDst = new byte[1 + moved + 1];
+            expectDst[0] = 1;
+            System.arraycopy(data, 0, expectDst, 1, moved);
+            expectDst[expectDst.length - 1] = 7;
+            assertThat(OutputBytes.drain(dst)).as("%d bytes, %d moved: the receiver", total, moved).isEqualTo(expectDst);
+            byte[] expectSrc = new byte[total - moved + 2];
+            System.arraycopy(data, moved, expectSrc, 0, total - moved);
+            expectSrc[expectSrc.length - 2] = 5;
+            expectSrc[expectSrc.length - 1] = 6;
+            assertThat(OutputBytes.drain(src)).as("%d bytes, %d moved: the sender", total, moved).isEqualTo(expectSrc);
+        }
+    }
 }
