@@ -17,12 +17,13 @@ import java.util.Set;
  */
 final class BenchOptions {
 
-    static final List<String> ALL_WORKLOADS = List.of("connpub", "throughput", "confirms", "farbroker", "manyconns");
+    static final List<String> ALL_WORKLOADS = List.of("connpub", "throughput", "confirms", "neighbours", "coldstart",
+            "farbroker", "manyconns");
 
     static final String USAGE = String.join("\n",
             "usage: bench/run [options]",
             "  --workloads LIST     comma-separated, from " + String.join(",", ALL_WORKLOADS) + " (default: all)",
-            "  --reps N             timed repetitions per side, alternating direct/proxy[/other] (default 3)",
+            "  --reps N             timed repetitions per side, alternating direct[/relay][/other]/proxy (default 3)",
             "  --no-warmup          skip the short untimed round that precedes each workload",
             "  --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]",
             "                       (default amqp://guest:guest@127.0.0.1:5672/)",
@@ -30,6 +31,8 @@ final class BenchOptions {
             "  --workers LIST       connpub concurrency levels (default 1,8)",
             "  --throughput LIST    SIZE:COUNT message sizes and counts (default 16:100000,4096:25000)",
             "  --confirms N         publish-and-confirm round trips per run (default 2000)",
+            "  --neighbours N       confirms of the small publisher per neighbours run (default 1000)",
+            "  --coldstart N:M      coldstart: connect-publish-close cycles and messages (default 1000:10000)",
             "  --far-ops N          connpub operations per farbroker run (default 20)",
             "  --far-delay-ms N     farbroker one-way delay added by the relay (default 25, i.e. 50 ms RTT)",
             "  --manyconns N        client connections held at once (default 500)",
@@ -40,6 +43,11 @@ final class BenchOptions {
             "                       another proxy, already running in front of the same broker: each workload",
             "                       also runs through it, as a third side, \"other\"",
             "  --compare-pid PID    the other proxy's process id on this machine, for its CPU time and memory",
+            "  --relay HOST:PORT    a plain TCP relay (e.g. haproxy in TCP mode) in front of the same broker: a",
+            "                       side of its own, \"relay\"",
+            "  --relay-pid PID      the relay's process id on this machine, for its CPU time",
+            "  --broker-pid PID     the broker's process id, for its CPU time (default: the local RabbitMQ node",
+            "                       found in /proc; none when the broker is elsewhere)",
             "  --far-relay-port N   the farbroker relay listens on 127.0.0.1:N (default: any free port)",
             "  --compare-far HOST:PORT",
             "                       a second instance of the other proxy, with upstream amqp://127.0.0.1:N",
@@ -59,6 +67,15 @@ final class BenchOptions {
     List<Integer> connpubWorkers = List.of(1, 8);
     List<int[]> throughput = List.of(new int[] {16, 100_000}, new int[] {4096, 25_000});
     int confirms = 2_000;
+    int neighbours = 1_000;
+    int coldCycles = 1_000;
+    int coldMessages = 10_000;
+    /** A plain relay in front of the same broker; null when not given. */
+    InetSocketAddress relay;
+    /** The relay's process id; 0 when not given. */
+    long relayPid;
+    /** The broker's process id; 0 to look for the local node. */
+    long brokerPid;
     int farOps = 20;
     int farDelayMs = 25;
     // 500, not 1,000: a broker with the usual 1024 file descriptors takes 832 sockets at most, so more
@@ -81,12 +98,19 @@ final class BenchOptions {
     boolean embedded = true;
     boolean help;
 
-    /** The sides every run alternates between, in this order. */
+    /** The sides every run alternates between, in this order: direct, relay, other, proxy (those given). */
     List<Side> sides() {
-        if (!embedded) {
-            return List.of(Side.DIRECT, Side.OTHER);
+        List<Side> sides = new ArrayList<>(List.of(Side.DIRECT));
+        if (relay != null) {
+            sides.add(Side.RELAY);
         }
-        return compareWith == null ? List.of(Side.DIRECT, Side.PROXY) : List.of(Side.values());
+        if (compareWith != null) {
+            sides.add(Side.OTHER);
+        }
+        if (embedded) {
+            sides.add(Side.PROXY);
+        }
+        return List.copyOf(sides);
     }
 
     /** The broker address for the proxy's upstream setting (credentials travel with each client). */
@@ -131,6 +155,15 @@ final class BenchOptions {
                 case "--workers" -> o.connpubWorkers = positives(arg, value);
                 case "--throughput" -> o.throughput = sizes(value);
                 case "--confirms" -> o.confirms = positive(arg, value);
+                case "--neighbours" -> o.neighbours = positive(arg, value);
+                case "--coldstart" -> {
+                    int[] pair = sizes(value).get(0);
+                    o.coldCycles = pair[0];
+                    o.coldMessages = pair[1];
+                }
+                case "--relay" -> o.relay = hostPort(arg, value);
+                case "--relay-pid" -> o.relayPid = positive(arg, value);
+                case "--broker-pid" -> o.brokerPid = positive(arg, value);
                 case "--far-ops" -> o.farOps = positive(arg, value);
                 case "--far-delay-ms" -> o.farDelayMs = positive(arg, value);
                 case "--manyconns" -> o.manyConns = positive(arg, value);
@@ -143,8 +176,14 @@ final class BenchOptions {
                 default -> throw new IllegalArgumentException("unknown option: " + arg);
             }
         }
-        if (o.compareWith == null && (o.comparePid != 0 || o.compareFar != null || !o.embedded)) {
-            throw new IllegalArgumentException("--compare-pid, --compare-far and --no-embedded need --compare-with");
+        if (o.compareWith == null && (o.comparePid != 0 || o.compareFar != null)) {
+            throw new IllegalArgumentException("--compare-pid and --compare-far need --compare-with");
+        }
+        if (!o.embedded && o.compareWith == null && o.relay == null) {
+            throw new IllegalArgumentException("--no-embedded needs --compare-with or --relay");
+        }
+        if (o.relay == null && o.relayPid != 0) {
+            throw new IllegalArgumentException("--relay-pid needs --relay");
         }
         if (o.compareFar != null && o.farRelayPort == 0) {
             // The other proxy was started before this run, so its upstream, the relay, needs a known port.

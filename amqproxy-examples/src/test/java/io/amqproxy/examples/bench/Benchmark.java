@@ -41,7 +41,8 @@ import java.util.stream.Collectors;
  *
  * <h2>Options</h2>
  * <pre>
- * --workloads LIST     comma-separated, from connpub,throughput,confirms,farbroker,manyconns (default: all)
+ * --workloads LIST     comma-separated, from connpub,throughput,confirms,neighbours,coldstart,farbroker,
+ *                      manyconns (default: all)
  * --reps N             timed repetitions per side, alternating direct/proxy[/other] (default 3)
  * --no-warmup          skip the short untimed round that precedes each workload
  * --upstream URI       the broker, amqp://[user:password@]host[:port][/vhost]
@@ -57,6 +58,11 @@ import java.util.stream.Collectors;
  * --run-limit-s N      a single run stops starting new work after this (default 60)
  * --compare-with HOST:PORT  another proxy in front of the same broker, run as a third side ("other")
  * --compare-pid PID    the other proxy's process id on this machine, for its CPU time and memory
+ * --relay HOST:PORT    a plain TCP relay (haproxy in TCP mode) in front of the same broker: a side, "relay"
+ * --relay-pid PID      the relay's process id, for its CPU time
+ * --broker-pid PID     the broker's process id (default: the local RabbitMQ node, found in /proc)
+ * --neighbours N       confirms of the small publisher per neighbours run (default 1000)
+ * --coldstart N:M      cycles and messages measured from a fresh standalone process (default 1000:10000)
  * --far-relay-port N   the farbroker relay listens on 127.0.0.1:N (default: any free port)
  * --compare-far HOST:PORT   a second instance of the other proxy whose upstream is amqp://127.0.0.1:N
  * --no-embedded        leave out the embedded proxy's side: direct and other only
@@ -70,6 +76,11 @@ import java.util.stream.Collectors;
  *   <li><b>throughput</b>: one publisher connection (no confirms) and one auto-ack consumer on a fresh
  *       queue, 16-byte and 4 KiB messages: consumed msg/s and MiB/s, proxy CPU per message.</li>
  *   <li><b>confirms</b>: publish one message and wait for its confirm, repeatedly: latency p50/p99.</li>
+ *   <li><b>neighbours</b>: a small publisher with confirms beside a neighbour of the same credentials streaming
+ *       1 MiB messages: the small one's confirm p50/p99 ({@link NeighboursWorkload}); through a proxy both share
+ *       one broker connection.</li>
+ *   <li><b>coldstart</b>: the first connect-publish-close cycles and messages of a freshly started standalone
+ *       proxy process against the same after a warm-up ({@link ColdStartWorkload}); proxy side only.</li>
  *   <li><b>farbroker</b>: connpub with one worker against a broker 25 ms away each way (a delaying relay in
  *       this JVM, see {@link FarBrokerWorkload}), direct through the relay vs the proxy whose upstream is the relay:
  *       ops/s, latency p50/p99, one broker round trip as a client of that side sees it ({@code basic.qos} on
@@ -91,6 +102,11 @@ import java.util.stream.Collectors;
  * the JVM's GC and JIT threads, so the comparison is slightly in our favour), and in manyconns its upstream
  * connections and its resident memory. farbroker needs a second instance of it whose upstream is the relay
  * ({@code --compare-far} and {@code --far-relay-port}); otherwise its "other" column stays empty.
+ *
+ * <p>{@code bench/compare} starts the sides outside this JVM for one run: haproxy in TCP mode as the plain relay
+ * and, when given its binary, cloudamqp/amqproxy (two instances, the second for farbroker), and stops them at the
+ * end. The broker's CPU per message or operation is its process's CPU time over the run ({@link BrokerProcess}
+ * finds the local node); it counts whatever else uses the broker meanwhile.
  *
  * <h2>Reading the table</h2>
  * Each workload first runs a short untimed warm-up on each side, then {@code --reps} timed runs per side,
@@ -135,6 +151,8 @@ public final class Benchmark {
         private final ResultTable table;
         private final List<String> warnings = new ArrayList<>();
         private final long startNanos = System.nanoTime();
+        /** The broker's process, for its CPU time; 0 when unknown. */
+        private long brokerPid;
 
         Run(BenchOptions options, PrintStream out, PrintStream progress) {
             this.options = options;
@@ -169,6 +187,22 @@ public final class Benchmark {
                     return 1;
                 }
             }
+            Target relay = null;
+            if (options.relay != null) {
+                relay = new Target(Side.RELAY, options.relay.getHostString(), options.relay.getPort(), options.login);
+                try {
+                    brokerDescription(relay);
+                } catch (Exception e) {
+                    progress.println("cannot reach the broker through the relay at " + hostPort(options.relay) + ": " + e);
+                    return 1;
+                }
+                if (options.relayPid > 0 && !OtherProcess.exists(options.relayPid)) {
+                    progress.println("--relay-pid: no process " + options.relayPid + " in /proc");
+                    return 1;
+                }
+            }
+            brokerPid = options.brokerPid > 0 ? options.brokerPid
+                    : isLocal(options.brokerHost) ? BrokerProcess.find() : 0;
             printHeader(broker, otherDescription);
             try (AmqProxy proxy = AmqProxy.builder()
                     .upstream(options.upstreamUri())
@@ -177,7 +211,8 @@ public final class Benchmark {
                     .safeChannelReuse(options.safeReuse)
                     .start()) {
                 Target viaProxy = new Target(Side.PROXY, "127.0.0.1", proxy.port(), options.login);
-                Endpoints local = new Endpoints(direct, viaProxy, other, options.comparePid);
+                Endpoints local = new Endpoints(direct, relay, other, viaProxy, options.relayPid, options.comparePid,
+                        brokerPid);
                 for (String name : options.workloads) {
                     for (Workload workload : workloads(name, local, proxy)) {
                         runAlternating(workload);
@@ -199,6 +234,13 @@ public final class Benchmark {
                 case "throughput" -> options.throughput.forEach(
                         s -> list.add(new ThroughputWorkload(local, s[0], s[1], limit)));
                 case "confirms" -> list.add(new ConfirmsWorkload(local, options.confirms, limit));
+                case "neighbours" -> list.add(new NeighboursWorkload(local, options.neighbours, limit));
+                case "coldstart" -> {
+                    if (options.embedded) {
+                        list.add(new ColdStartWorkload(local, options.upstreamUri(), options.coldCycles,
+                                options.coldMessages, limit));
+                    }
+                }
                 case "farbroker" -> list.add(new FarBrokerWorkload(local.direct(),
                         Duration.ofMillis(options.farDelayMs), options.farOps, limit, options.safeReuse,
                         options.farRelayPort, options.compareFar));
@@ -256,6 +298,10 @@ public final class Benchmark {
             return (System.nanoTime() - startNanos) / 1e9;
         }
 
+        private static boolean isLocal(String host) {
+            return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        }
+
         private static String brokerDescription(Target direct) throws Exception {
             Connection c = direct.factory().newConnection("amqproxy-bench-probe");
             try {
@@ -275,9 +321,15 @@ public final class Benchmark {
                     System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
             out.printf(Locale.ROOT, "JVM:     %s %s, max heap %d MiB%n", System.getProperty("java.vm.name"),
                     System.getProperty("java.runtime.version"), rt.maxMemory() / (1024 * 1024));
-            out.println("broker:  " + broker);
-            out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), %s%n", options.proxyLoops,
-                    options.safeReuse ? "safe channel reuse on" : "default settings");
+            out.println("broker:  " + broker + (brokerPid > 0 ? ", pid " + brokerPid + " (its CPU time is read from /proc)"
+                    : ", CPU time unknown (not local, or give --broker-pid)"));
+            if (options.relay != null) {
+                out.println("relay:   a plain TCP relay at " + hostPort(options.relay)
+                        + (options.relayPid > 0 ? ", pid " + options.relayPid : ", pid not given"));
+            }
+            out.printf(Locale.ROOT, "proxy:   embedded, %d event loop(s), %s; coldstart: a new JVM with %s%n",
+                    options.proxyLoops,
+                    options.safeReuse ? "safe channel reuse on" : "default settings", ColdStartWorkload.javaOptions());
             if (other != null) {
                 out.println("other:   a proxy outside this JVM, reports " + other
                         + (options.comparePid > 0 ? ", pid " + options.comparePid : ", pid not given")
@@ -289,13 +341,23 @@ public final class Benchmark {
                     options.warmup ? ", after one warm-up each" : "");
             out.println("JVM opts: " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()
                     .stream().filter(a -> a.startsWith("-X")).toList()));
-            out.println("load:    " + loadAverage() + " (1-minute load average at start; other busy processes skew "
+            out.println("load:    " + loadAverage() + " (" + uptime() + " at start; other busy processes skew "
                     + "the figures)");
         }
 
         /** "host:port"; an unresolved address's toString() would add "/<unresolved>". */
         private static String hostPort(InetSocketAddress address) {
             return address.getHostString() + ":" + address.getPort();
+        }
+
+        /** The 1, 5 and 15-minute load averages, as {@code uptime} shows them. */
+        private static String uptime() {
+            try {
+                String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+                return "load averages " + f[0] + ", " + f[1] + ", " + f[2];
+            } catch (Exception e) {
+                return "1-minute load average";
+            }
         }
 
         private static String loadAverage() {
@@ -305,8 +367,12 @@ public final class Benchmark {
 
         private void printNotes() {
             out.println();
-            out.println("proxy/direct" + (options.compareWith != null ? ", other/direct" : "")
-                    + ": higher is better for ops/s, msg/s, MiB/s; lower for latencies, times, CPU, memory.");
+            out.println("x/direct: each side's median over direct's; higher is better for ops/s, msg/s, MiB/s; lower for "
+                    + "latencies, times, CPU, memory.");
+            if (brokerPid > 0) {
+                out.println("broker CPU: the broker process's CPU time over the run (all of its threads) per message or "
+                        + "operation; anything else using the broker meanwhile counts too.");
+            }
             if (options.compareWith != null) {
                 out.println("other: proxy CPU counts all of its process's threads (GC included), proxy only its "
                         + "event loops; other proxy RSS is its whole process with all connections open.");
@@ -326,8 +392,7 @@ public final class Benchmark {
                 out.println("warnings:");
                 warnings.forEach(w -> out.println("  " + w));
             }
-            out.printf(Locale.ROOT, "%ntotal time %.0f s, load average at the end %s%n", elapsedSeconds(),
-                    loadAverage());
+            out.printf(Locale.ROOT, "%ntotal time %.0f s, %s at the end%n", elapsedSeconds(), uptime());
         }
     }
 }

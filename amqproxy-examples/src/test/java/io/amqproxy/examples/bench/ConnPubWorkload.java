@@ -32,14 +32,17 @@ final class ConnPubWorkload implements Workload {
     public RunResult run(Side side, boolean warmup) throws InterruptedException {
         int count = warmup ? Math.max(WARMUP_OPS, ops / 2) : ops;
         long cpuStart = endpoints.proxyCpuNanos(side);
+        long brokerStart = endpoints.brokerCpuNanos();
         ConnPubLoop.Result r = ConnPubLoop.run(endpoints.target(side).factory(), count, workers, limit);
         long cpuEnd = endpoints.proxyCpuNanos(side);
+        long brokerEnd = endpoints.brokerCpuNanos();
 
         RunResult result = new RunResult(label())
                 .add("ops/s", r.completed() == 0 ? Double.NaN : r.opsPerSecond())
                 .add("p50 ms", r.percentileMillis(0.50))
                 .add("p99 ms", r.percentileMillis(0.99))
-                .add("proxy CPU us/op", ProxyCpu.microsPer(cpuStart, cpuEnd, r.completed()));
+                .add("proxy CPU us/op", ProxyCpu.microsPer(cpuStart, cpuEnd, r.completed()))
+                .add("broker CPU us/op", ProxyCpu.microsPer(brokerStart, brokerEnd, r.completed()));
         if (r.errors() > 0) {
             result.warn(r.errors() + " of " + count + " operations failed, first: " + r.firstError());
         }

@@ -54,7 +54,7 @@ final class FarBrokerWorkload implements Workload {
 
     @Override
     public boolean covers(Side side) {
-        return side != Side.OTHER || otherFar != null;
+        return side != Side.RELAY && (side != Side.OTHER || otherFar != null);
     }
 
     @Override
@@ -121,10 +121,8 @@ final class FarBrokerWorkload implements Workload {
                 .start();
         Target other = otherFar == null ? null
                 : new Target(Side.OTHER, otherFar.getHostString(), otherFar.getPort(), broker.login());
-        endpoints = new Endpoints(
-                new Target(Side.DIRECT, "127.0.0.1", relay.port(), broker.login()),
-                new Target(Side.PROXY, "127.0.0.1", farProxy.port(), broker.login()),
-                other, 0);
+        endpoints = new Endpoints(new Target(Side.DIRECT, "127.0.0.1", relay.port(), broker.login()), null, other,
+                new Target(Side.PROXY, "127.0.0.1", farProxy.port(), broker.login()), 0, 0, 0);
     }
 
     @Override

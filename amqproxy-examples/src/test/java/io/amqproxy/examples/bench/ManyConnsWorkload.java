@@ -57,6 +57,11 @@ final class ManyConnsWorkload implements Workload {
     }
 
     @Override
+    public boolean covers(Side side) {
+        return side != Side.RELAY; // a relay's connections are the clients' own, one for one
+    }
+
+    @Override
     public RunResult run(Side side, boolean warmup) throws Exception {
         int count = warmup ? Math.max(50, connections / 10) : connections;
         RunResult result = new RunResult(label());
@@ -86,7 +91,7 @@ final class ManyConnsWorkload implements Workload {
             Set<Integer> brokerPorts = allOpen && !warmup ? brokerClientPorts(side, open) : null;
             double brokerSeen = BrokerConnections.fromPorts(brokerPorts);
             double upstreams = switch (side) {
-                case DIRECT -> Double.NaN;
+                case DIRECT, RELAY -> Double.NaN;
                 case PROXY -> proxy.stats().upstreamConnections();
                 // its sockets to the broker, the same ports as broker conns but without asking the broker
                 case OTHER -> brokerPorts == null ? Double.NaN : brokerPorts.size();

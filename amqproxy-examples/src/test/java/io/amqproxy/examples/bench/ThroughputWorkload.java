@@ -82,6 +82,7 @@ final class ThroughputWorkload implements Workload {
 
                 long deadline = System.nanoTime() + limit.toNanos();
                 long cpuStart = endpoints.proxyCpuNanos(side);
+                long brokerStart = endpoints.brokerCpuNanos();
                 long start = System.nanoTime();
                 int published = 0;
                 while (published < count && ((published & 1023) != 0 || System.nanoTime() < deadline)) {
@@ -91,12 +92,14 @@ final class ThroughputWorkload implements Workload {
                 boolean done = counter.all.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 long end = done ? counter.lastNanos : System.nanoTime();
                 long cpuEnd = endpoints.proxyCpuNanos(side);
+                long brokerEnd = endpoints.brokerCpuNanos();
                 int received = counter.received.get();
 
                 double seconds = (end - start) / 1e9;
                 result.add("msg/s", received / seconds)
                         .add("MiB/s", received * (double) messageSize / MIB / seconds)
-                        .add("proxy CPU us/msg", ProxyCpu.microsPer(cpuStart, cpuEnd, received));
+                        .add("proxy CPU us/msg", ProxyCpu.microsPer(cpuStart, cpuEnd, received))
+                        .add("broker CPU us/msg", ProxyCpu.microsPer(brokerStart, brokerEnd, received));
                 if (!done) {
                     result.warn("time limit: published " + published + ", consumed " + received + " of " + count);
                 }

@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class NioEndpoint implements IoHandler, Tickable {
 
+    /** Writes per flush at most, when each emptied the output and {@link #refillOutput} had more. */
+    private static final int MAX_FLUSH_PASSES = 4;
+
     protected final EventLoop loop;
     protected final SocketChannel socket;
     protected final OutputBuffer out;
@@ -320,32 +323,46 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             return; // frozen: nothing goes out, heartbeats included; thawing marks every endpoint dirty
         }
         OutputBuffer source = out;
-        if (shaping != null && (shaping.active() || egress != null && egress.busy())) {
-            if (egress == null) {
-                egress = new Egress(loop, this::markDirty);
+        for (int pass = 0; ; pass++) {
+            refillOutput();
+            source = out;
+            if (shaping != null && (shaping.active() || egress != null && egress.busy())) {
+                if (egress == null) {
+                    egress = new Egress(loop, this::markDirty);
+                }
+                source = egress.prepare(out, shaping);
             }
-            source = egress.prepare(out, shaping);
-        }
-        if (!source.isEmpty() || transport.hasPendingWrites()) {
-            long n;
-            try {
-                n = transport.write(socket, source, loop.gather());
-            } catch (IOException e) {
-                onSocketLost("write failed: " + e.getMessage());
+            if (!source.isEmpty() || transport.hasPendingWrites()) {
+                long n;
+                try {
+                    n = transport.write(socket, source, loop.gather());
+                } catch (IOException e) {
+                    onSocketLost("write failed: " + e.getMessage());
+                    return;
+                }
+                if (n > 0) {
+                    lastWriteNanos = loop.now();
+                    onBytesWritten(n);
+                }
+            }
+            if (closed) {
                 return;
             }
-            if (n > 0) {
-                lastWriteNanos = loop.now();
-                onBytesWritten(n);
+            // the socket took all of it and more waits behind (see refillOutput): another pass, a few at most per
+            // round so that one busy connection cannot keep the loop from the others
+            if (source != out || !out.isEmpty() || transport.hasPendingWrites() || !hasMoreOutput()
+                    || pass == MAX_FLUSH_PASSES - 1) {
+                break;
             }
-        }
-        if (closed) {
-            return;
         }
         boolean held = source != out && egress.busy();
         if (source.isEmpty() && !transport.hasPendingWrites()) {
             if ((wantedOps & SelectionKey.OP_WRITE) != 0) {
                 interest(wantedOps & ~SelectionKey.OP_WRITE);
+            }
+            if (hasMoreOutput()) {
+                markDirty(); // more waits behind what went out: the next round writes it
+                return;
             }
             if (held) {
                 afterPartialFlush(); // the shaping holds bytes back; the limits still judge them
@@ -363,6 +380,18 @@ public abstract class NioEndpoint implements IoHandler, Tickable {
             }
             afterPartialFlush();
         }
+    }
+
+    /**
+     * Called before each write of a flush: an endpoint that keeps output of its own beyond {@link #out} (the
+     * upstream's per-channel queues) moves the next part of it into {@link #out} here. Does nothing by default.
+     */
+    protected void refillOutput() {
+    }
+
+    /** Whether output beyond {@link #out} still waits to be moved there by {@link #refillOutput}. */
+    protected boolean hasMoreOutput() {
+        return false;
     }
 
     /** Output is still queued after a flush: the peer reads slower than we write. */

@@ -13,6 +13,9 @@ import java.util.ArrayDeque;
  */
 public final class OutputBuffer {
 
+    /** Below this many bytes a chunk's content is copied rather than moved: no near-empty chunks in the queue. */
+    private static final int SMALL_COPY = 4096;
+
     private final BufferPool pool;
     private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
     private ByteBuffer tail;
@@ -131,6 +134,88 @@ public final class OutputBuffer {
         other.chunks.clear();
         other.tail = null;
         other.size = 0;
+    }
+
+    /**
+     * The big-endian int at {@code offset} bytes from the front (the first unsent byte), read across chunk
+     * boundaries without consuming anything; for a reader that walks the frames queued here.
+     */
+    public int peekInt(long offset) {
+        int v = 0;
+        int got = 0;
+        long skip = offset;
+        for (ByteBuffer c : chunks) {
+            int avail = c.remaining();
+            if (skip >= avail) {
+                skip -= avail;
+                continue;
+            }
+            int at = c.position() + (int) skip;
+            if (got == 0 && at + 4 <= c.limit()) {
+                return c.getInt(at); // the usual case: all four bytes in one chunk
+            }
+            for (; at < c.limit() && got < 4; at++, got++) {
+                v = (v << 8) | (c.get(at) & 0xFF);
+            }
+            skip = 0;
+            if (got == 4) {
+                return v;
+            }
+        }
+        throw new IndexOutOfBoundsException("offset " + offset + " + 4 is past the " + size + " bytes queued");
+    }
+
+    /**
+     * Moves {@code n} bytes from the front of this buffer to the end of {@code dst}: chunks that go whole change
+     * owner without a copy (a large message moves by reference); of a chunk that goes in part, the smaller part is
+     * copied (the rest into a new chunk when most of it goes), so no more than half a chunk is ever copied. The frames counted here stay
+     * counted here; the caller accounts for what it moved.
+     */
+    public void transferTo(OutputBuffer dst, long n) {
+        if (n > size) {
+            throw new IllegalArgumentException("transfer of " + n + " bytes, " + size + " queued");
+        }
+        long left = n;
+        while (left > 0) {
+            ByteBuffer head = chunks.peekFirst();
+            if (head.remaining() <= left && head.remaining() >= SMALL_COPY) {
+                chunks.pollFirst();
+                if (head == tail) {
+                    tail = null;
+                }
+                int moved = head.remaining();
+                dst.chunks.addLast(head);
+                dst.tail = head; // dst appends after these bytes from now on
+                dst.size += moved;
+                size -= moved;
+                left -= moved;
+            } else if (head.remaining() > left && left >= SMALL_COPY && left > head.remaining() - left) {
+                // most of this chunk goes: move it, and copy the smaller rest into a chunk of its own instead
+                int k = (int) left;
+                ByteBuffer rest = pool.acquire();
+                rest.clear();
+                rest.put(0, head, head.position() + k, head.remaining() - k);
+                rest.limit(head.remaining() - k);
+                head.limit(head.position() + k);
+                chunks.pollFirst();
+                chunks.addFirst(rest);
+                if (head == tail) {
+                    tail = rest;
+                }
+                dst.chunks.addLast(head);
+                dst.tail = head; // its room after the new limit is free again: dst appends there
+                dst.size += k;
+                size -= k;
+                left = 0;
+            } else {
+                int k = (int) Math.min(left, head.remaining());
+                dst.put(head, head.position(), k);
+                head.position(head.position() + k);
+                size -= k;
+                left -= k;
+                releaseSent();
+            }
+        }
     }
 
     /** Moves up to {@code max} bytes from the front of this buffer to the end of {@code dst}, copying them. */

@@ -411,6 +411,11 @@ final class ClientChannel implements ChannelPeer {
     }
 
     @Override
+    public Object owner() {
+        return session; // the client as a whole: its channels share its part of the upstream's output
+    }
+
+    @Override
     public void onUpstreamCloseOk(UpstreamChannel ch) {
         upstream = null;
         if (state == State.CLOSING_BY_CLIENT) {

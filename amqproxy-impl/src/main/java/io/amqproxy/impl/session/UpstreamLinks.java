@@ -79,7 +79,7 @@ final class UpstreamLinks {
     UpstreamConnection congested() {
         for (int i = 0; i < attached.size(); i++) {
             UpstreamConnection up = attached.get(i);
-            if (up.isCongested()) {
+            if (up.isCongestedFor(client)) {
                 up.stall(client);
                 return up;
             }

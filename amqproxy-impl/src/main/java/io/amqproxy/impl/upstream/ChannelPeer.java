@@ -16,4 +16,12 @@ public interface ChannelPeer {
 
     /** The Close the peer asked for is done (CloseOk, or the broker's own Close crossed it). */
     void onUpstreamCloseOk(UpstreamChannel channel);
+
+    /**
+     * Who this channel's frames to the broker are queued for: the client connection behind it, so that a connection
+     * can tell how much one client holds in its output ({@link UpstreamConnection#isCongestedFor}).
+     */
+    default Object owner() {
+        return this;
+    }
 }

@@ -67,7 +67,7 @@ final class UpstreamChannels {
 
     /** The output for a frame of {@code ch}, with its Channel.Open queued first if the broker has not seen it. */
     OutputBuffer outputFor(UpstreamChannel ch) {
-        OutputBuffer o = connection.output();
+        OutputBuffer o = connection.laneFor(ch);
         if (!ch.announced) {
             ch.announced = true;
             ctx.writer.channelOpen(o, ch.id());
@@ -100,7 +100,7 @@ final class UpstreamChannels {
     /** Sends Channel.Close for {@code ch}; the id is freed when the broker answers. */
     void close(UpstreamChannel ch, int replyCode, String replyText) {
         if (closing(ch)) {
-            ctx.writer.channelClose(connection.output(), ch.id(), replyCode, replyText, 0);
+            ctx.writer.channelClose(connection.laneFor(ch), ch.id(), replyCode, replyText, 0);
             connection.markDirty();
         }
     }
@@ -108,7 +108,7 @@ final class UpstreamChannels {
     /** Forwards a client's own Channel.Close frame, with the upstream channel number. */
     void forwardClose(UpstreamChannel ch, ByteBuffer buf, int payloadOff, int payloadLen) {
         if (closing(ch)) {
-            FrameWriter.frame(connection.output(), Frames.TYPE_METHOD, ch.id(), buf, payloadOff, payloadLen);
+            FrameWriter.frame(connection.laneFor(ch), Frames.TYPE_METHOD, ch.id(), buf, payloadOff, payloadLen);
             connection.markDirty();
         }
     }
@@ -186,7 +186,8 @@ final class UpstreamChannels {
     }
 
     private void onClose(UpstreamChannel ch, ByteBuffer buf, int off, int len) {
-        ctx.writer.channelCloseOk(connection.socketOutput(), ch.id());
+        // behind what the channel still has queued: frames after the CloseOk would hit a closed channel
+        ctx.writer.channelCloseOk(connection.laneFor(ch), ch.id());
         connection.markDirty();
         ChannelPeer peer = ch.peer();
         if (ch.state == UpstreamChannel.State.OPEN) {

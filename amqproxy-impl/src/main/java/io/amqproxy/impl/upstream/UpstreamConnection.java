@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -33,6 +34,11 @@ import java.util.List;
 public final class UpstreamConnection extends NioEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
+    /**
+     * What one write takes from the channels' lanes at most (whole frames, so a little more): small, so that a frame
+     * queued a moment later is not stuck behind much, and large enough for few writes per round.
+     */
+    private static final long STAGE_BYTES = 128 * 1024;
 
     enum State { OPENING, OPEN, CLOSING, CLOSED }
 
@@ -49,6 +55,8 @@ public final class UpstreamConnection extends NioEndpoint {
     private Credentials credentials;
     /** What clients queue before the connection is open; moved to the socket's output once it is. */
     private final OutputBuffer pending;
+    /** The channels' frames, each channel in a lane of its own, taken fairly before each write. */
+    private final FairUpstreamOutput lanes;
     private final UpstreamChannels channels;
     final AttachedClients clients;
     private final BrokerFrames frames;
@@ -68,6 +76,7 @@ public final class UpstreamConnection extends NioEndpoint {
         this.nodes = nodes;
         this.clientConnectionName = clientConnectionName;
         this.pending = new OutputBuffer(ctx.loop.pool());
+        this.lanes = new FairUpstreamOutput(ctx.loop.pool());
         this.channels = new UpstreamChannels(this, ctx);
         this.clients = new AttachedClients(pool);
         this.frames = new BrokerFrames(this, ctx);
@@ -149,6 +158,7 @@ public final class UpstreamConnection extends NioEndpoint {
             return;
         }
         interest(SelectionKey.OP_READ);
+        sizeSendBuffer();
         handshake.start(out);
         markDirty();
     }
@@ -190,6 +200,18 @@ public final class UpstreamConnection extends NioEndpoint {
         handshake.addWaiter(client);
         handshake.sendTuneOkAndOpen(out, vhost);
         markDirty();
+    }
+
+    /** Bounds the kernel's send buffer when the broker is on this machine ({@link SendBufferSizing}). */
+    private void sizeSendBuffer() {
+        int bytes = SendBufferSizing.forBroker(handshake.address());
+        if (bytes > 0) {
+            try {
+                socket.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
+            } catch (IOException | RuntimeException e) {
+                log.debug("upstream #{}: SO_SNDBUF {} not set: {}", id, bytes, e.toString());
+            }
+        }
     }
 
     private void opened() {
@@ -263,7 +285,31 @@ public final class UpstreamConnection extends NioEndpoint {
 
     /** Whether the broker side is so far behind that clients feeding it should pause. */
     public boolean isCongested() {
-        return queuedBytes() + pending.size() > ctx.config.limits().maxUpstreamOutputBytes();
+        return backlog() > ctx.config.limits().maxUpstreamOutputBytes();
+    }
+
+    /**
+     * Whether {@code client} (as its channels name it, {@link ChannelPeer#owner()}) should pause feeding this
+     * connection: the connection is past its output limit and the
+     * client holds more than a quarter of that in its channels' lanes, or the connection is past twice its limit.
+     * A neighbour with little queued goes on while a bulk publisher waits, as each would with a TCP connection of
+     * its own; memory stays bounded by twice the limit (plus a read per client).
+     */
+    public boolean isCongestedFor(Object client) {
+        long max = ctx.config.limits().maxUpstreamOutputBytes();
+        long backlog = backlog();
+        return backlog > max && (backlog > 2 * max || lanes.bytesOf(client) > max / 4);
+    }
+
+    /** Bytes queued for the broker: the socket's buffer, what shaping holds, the lanes, and what waits for the open. */
+    private long backlog() {
+        return queuedBytes() + pending.size() + lanes.size();
+    }
+
+    /** The lane for a frame of {@code ch}, fairly interleaved with the other channels' ({@link FairUpstreamOutput}). */
+    OutputBuffer laneFor(UpstreamChannel ch) {
+        ChannelPeer peer = ch.peer();
+        return lanes.lane(ch.id(), peer == null ? null : peer.owner());
     }
 
     /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
@@ -324,6 +370,17 @@ public final class UpstreamConnection extends NioEndpoint {
         return out;
     }
 
+    /**
+     * The socket's output with everything the channels' lanes hold moved behind it, as a flush would send it over
+     * several writes; for tests and benchmarks that read what would go to the broker without a socket.
+     */
+    OutputBuffer stagedOutput() {
+        if (state == State.OPEN) {
+            out.addFrameCount(lanes.drainAll(out));
+        }
+        return out;
+    }
+
     // --- reading (BrokerFrames routes what is read)
 
     /** The broker's CloseOk came: the socket goes. */
@@ -346,9 +403,21 @@ public final class UpstreamConnection extends NioEndpoint {
     protected void onBytesWritten(long n) {
         ctx.metrics.bytesToUpstream += n;
         ctx.metrics.framesToUpstream += out.takeFrameCount();
-        if (queuedBytes() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
+        if (backlog() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
             clients.resumeStalled();
         }
+    }
+
+    @Override
+    protected void refillOutput() {
+        if (state == State.OPEN) {
+            out.addFrameCount(lanes.fill(out, STAGE_BYTES));
+        }
+    }
+
+    @Override
+    protected boolean hasMoreOutput() {
+        return state == State.OPEN && !lanes.isEmpty();
     }
 
     @Override
@@ -379,6 +448,7 @@ public final class UpstreamConnection extends NioEndpoint {
             pool.remove(this);
             state = State.CLOSING;
             lifetime.closing(ctx.loop.now());
+            out.addFrameCount(lanes.drainAll(out)); // what the channels queued goes before the Close, as it always did
             ctx.writer.connectionClose(out, ReplyCodes.REPLY_SUCCESS, why, 0);
             markDirty();
             log.info("upstream #{} ({}) closing: {}", id, credentials, why);
@@ -411,6 +481,7 @@ public final class UpstreamConnection extends NioEndpoint {
         List<UpstreamClient> users = clients.takeAll();
         channels.removeAll();
         pending.clear();
+        lanes.clear();
         // the CloseOk (or Close) just queued is worth a try before the socket goes
         flushQuietly();
         closeSocket();
@@ -466,6 +537,7 @@ public final class UpstreamConnection extends NioEndpoint {
             state = State.CLOSED;
             pool.remove(this);
         }
+        lanes.clear();
         clients.connectionGone();
     }
 

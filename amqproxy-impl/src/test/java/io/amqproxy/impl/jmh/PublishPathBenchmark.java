@@ -2,6 +2,7 @@ package io.amqproxy.impl.jmh;
 
 import io.amqproxy.impl.loop.OutputBuffer;
 import io.amqproxy.impl.session.ClientSessionAccess;
+import io.amqproxy.impl.upstream.UpstreamConnectionAccess;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The proxy's work for a client's publishes, on the real classes: a burst of basic.publish messages handed to
  * a live {@code ClientSession} as if just read from its socket (decode, checks, staging under the upstream
- * channel number, append to the upstream connection's output), then that output drained into a
+ * channel number, append to the upstream channel's lane), then moved to the connection's output and drained into a
  * {@link DiscardingChannel} as the loop's flush would drain it into the broker's socket. One op is one message.
  * Not included: the socket read and write themselves, the selector, and the carry of a split frame.
  */
@@ -53,8 +54,8 @@ public class PublishPathBenchmark {
     public void setUp() throws IOException {
         proxy = LiveProxySession.open(CLIENT_CHANNEL);
         burst = MessageBatch.publishes(CLIENT_CHANNEL, bodyBytes);
-        toBroker = proxy.upstream.output();
         ClientSessionAccess.onData(proxy.session, burst);
+        toBroker = UpstreamConnectionAccess.staged(proxy.upstream);
         ForwardedBytes.check(toBroker, burst.limit(), proxy.upstreamChannel, "publishes to the broker");
         publishedBefore = proxy.ctx.metrics.messagesPublished;
         toBroker.writeTo(broker, gather);
@@ -65,7 +66,7 @@ public class PublishPathBenchmark {
     public long publish() throws IOException {
         burst.position(0);
         ClientSessionAccess.onData(proxy.session, burst);
-        return toBroker.writeTo(broker, gather);
+        return UpstreamConnectionAccess.flushTo(proxy.upstream, broker, gather); // via the channel's lane, fairly
     }
 
     /** A session that refused the input would forward nothing, fast; make that an error instead of a figure. */

@@ -108,4 +108,70 @@ class OutputBufferTest {
         assertThat(w[150_001]).isEqualTo((byte) 2);
         assertThat(w[150_002]).isEqualTo((byte) 3);
     }
+
+    @Test
+    void peekIntReadsAcrossChunkBoundariesWithoutConsuming() {
+        OutputBuffer out = new OutputBuffer(new BufferPool(4));
+        out.put(new byte[BufferPool.CHUNK_SIZE - 2]);
+        out.putByte(0x81);
+        out.putByte(0x02);
+        out.putShort(0xF304); // does not fit in the first chunk: the int spans two
+        assertThat(out.peekInt(BufferPool.CHUNK_SIZE - 2)).isEqualTo(0x8102F304);
+        assertThat(out.peekInt(0)).isZero();
+        assertThat(out.size()).isEqualTo(BufferPool.CHUNK_SIZE + 2);
+    }
+
+    @Test
+    void transferToMovesExactlyTheBytesAskedInOrder() {
+        BufferPool pool = new BufferPool(8);
+        OutputBuffer src = new OutputBuffer(pool);
+        byte[] data = new byte[3 * BufferPool.CHUNK_SIZE + 123];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 13);
+        }
+        src.put(data);
+        OutputBuffer dst = new OutputBuffer(pool);
+        dst.put(new byte[] {9, 9});
+        src.transferTo(dst, 5);
+        src.transferTo(dst, 2L * BufferPool.CHUNK_SIZE); // whole chunks change owner here
+        dst.put(new byte[] {7});
+        assertThat(src.size()).isEqualTo(data.length - 5 - 2L * BufferPool.CHUNK_SIZE);
+        byte[] moved = OutputBytes.drain(dst);
+        assertThat(moved).hasSize(2 + 5 + 2 * BufferPool.CHUNK_SIZE + 1);
+        assertThat(java.util.Arrays.copyOfRange(moved, 2, moved.length - 1))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 0, 5 + 2 * BufferPool.CHUNK_SIZE));
+        assertThat(moved[moved.length - 1]).isEqualTo((byte) 7);
+        assertThat(OutputBytes.drain(src)).isEqualTo(java.util.Arrays.copyOfRange(data, 5 + 2 * BufferPool.CHUNK_SIZE,
+                data.length));
+    }
+
+    @Test
+    void transferToOfMostOfAChunkKeepsEveryByteInOrderOnBothSides() {
+        for (int total : new int[] {10_000, 70_000}) { // the chunk moved is the tail, then one before the tail
+            BufferPool pool = new BufferPool(8);
+            OutputBuffer src = new OutputBuffer(pool);
+            byte[] data = new byte[total];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i * 7 + 3);
+            }
+            src.put(data);
+            OutputBuffer dst = new OutputBuffer(pool);
+            dst.put(new byte[] {1});
+            int moved = total - 1_000 - (total > BufferPool.CHUNK_SIZE ? total - BufferPool.CHUNK_SIZE : 0);
+            src.transferTo(dst, moved);
+            src.put(new byte[] {5, 6}); // appended after what stayed
+            dst.put(new byte[] {7}); // appended after what came
+
+            byte[] expectDst = new byte[1 + moved + 1];
+            expectDst[0] = 1;
+            System.arraycopy(data, 0, expectDst, 1, moved);
+            expectDst[expectDst.length - 1] = 7;
+            assertThat(OutputBytes.drain(dst)).as("%d bytes, %d moved: the receiver", total, moved).isEqualTo(expectDst);
+            byte[] expectSrc = new byte[total - moved + 2];
+            System.arraycopy(data, moved, expectSrc, 0, total - moved);
+            expectSrc[expectSrc.length - 2] = 5;
+            expectSrc[expectSrc.length - 1] = 6;
+            assertThat(OutputBytes.drain(src)).as("%d bytes, %d moved: the sender", total, moved).isEqualTo(expectSrc);
+        }
+    }
 }

@@ -55,6 +55,21 @@ class UpstreamConnectionFramesTest {
         }
     }
 
+    /** A client channel that names the client it belongs to, for the output shares. */
+    private record OwnedPeer(Object owner) implements ChannelPeer {
+        @Override
+        public void onUpstreamFrame(UpstreamChannel channel, int type, ByteBuffer buf, int off, int len) {
+        }
+
+        @Override
+        public void onUpstreamChannelClosed(UpstreamChannel channel, ByteBuffer buf, int off, int len) {
+        }
+
+        @Override
+        public void onUpstreamCloseOk(UpstreamChannel channel) {
+        }
+    }
+
     @BeforeEach
     void openByHand() throws Exception {
         var config = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build();
@@ -66,12 +81,12 @@ class UpstreamConnectionFramesTest {
                 new Credentials("guest", "guest".getBytes(StandardCharsets.UTF_8), "/"), false, null);
         up.connect(); // picks the one node and starts a connect that nobody will finish
         up.onConnected(); // as if the TCP connect had completed
-        assertThat(take(up.socketOutput())).startsWith(Frames.PROTOCOL_HEADER);
+        assertThat(take(up.stagedOutput())).startsWith(Frames.PROTOCOL_HEADER);
         brokerSends(Frames.method(0, Frames.CONNECTION, 10, Frames.args().octet(0).octet(9)
                 .table(Map.of()).longstr("AMQPLAIN PLAIN").longstr("en_US").bytes()));
-        assertThat(methodsIn(take(up.socketOutput()))).containsExactly("0:10.11");
+        assertThat(methodsIn(take(up.stagedOutput()))).containsExactly("0:10.11");
         brokerSends(Frames.method(0, Frames.CONNECTION, 30, Frames.args().shortInt(100).longInt(131072).shortInt(0).bytes()));
-        assertThat(methodsIn(take(up.socketOutput()))).containsExactly("0:10.31", "0:10.40");
+        assertThat(methodsIn(take(up.stagedOutput()))).containsExactly("0:10.31", "0:10.40");
         assertThat(up.isOpen()).isFalse();
         brokerSends(Frames.method(0, Frames.CONNECTION, 41, Frames.args().shortstr("").bytes()));
         assertThat(up.isOpen()).isTrue();
@@ -121,19 +136,19 @@ class UpstreamConnectionFramesTest {
         Peer unused = new Peer();
         UpstreamChannel a = up.openChannel(used);
         UpstreamChannel b = up.openChannel(unused);
-        assertThat(take(up.socketOutput())).as("nothing yet: Channel.Open waits for a first frame").isEmpty();
+        assertThat(take(up.stagedOutput())).as("nothing yet: Channel.Open waits for a first frame").isEmpty();
 
         b.close(ReplyCodes.REPLY_SUCCESS, "unused");
         assertThat(unused.seen).as("answered at once, as the broker would").containsExactly("close-ok");
         a.close(ReplyCodes.REPLY_SUCCESS, "not yet");
         assertThat(used.seen).containsExactly("close-ok");
 
-        assertThat(take(up.socketOutput())).as("no Channel.Close for channels the broker never saw").isEmpty();
+        assertThat(take(up.stagedOutput())).as("no Channel.Close for channels the broker never saw").isEmpty();
 
         UpstreamChannel c = up.openChannel(used);
         c.output(); // the output of c's first frame: Channel.Open goes first
         c.output(); // and only once
-        assertThat(methodsIn(take(up.socketOutput()))).containsExactly(c.id() + ":20.10");
+        assertThat(methodsIn(take(up.stagedOutput()))).containsExactly(c.id() + ":20.10");
     }
 
     @Test
@@ -141,7 +156,7 @@ class UpstreamConnectionFramesTest {
         Peer peer = new Peer();
         UpstreamChannel ch = up.openChannel(peer);
         ch.output(); // announces it
-        assertThat(methodsIn(take(up.socketOutput()))).containsExactly(ch.id() + ":20.10");
+        assertThat(methodsIn(take(up.stagedOutput()))).containsExactly(ch.id() + ":20.10");
 
         brokerSends(Frames.method(ch.id(), Frames.CHANNEL, 11, Frames.args().longstr("").bytes()));
         brokerSends(Frames.method(ch.id(), Frames.BASIC, 11, new byte[0]));
@@ -152,7 +167,7 @@ class UpstreamConnectionFramesTest {
         brokerSends(Frames.method(ch.id(), Frames.CHANNEL, 40, Frames.args().shortInt(404).shortstr("NOT_FOUND - no queue")
                 .shortInt(50).shortInt(10).bytes()));
         assertThat(peer.seen).last().isEqualTo("closed 404");
-        assertThat(methodsIn(take(up.socketOutput()))).as("CloseOk to the broker").containsExactly(ch.id() + ":20.41");
+        assertThat(methodsIn(take(up.stagedOutput()))).as("CloseOk to the broker").containsExactly(ch.id() + ":20.41");
         assertThat(up.openChannel(new Peer()).id()).as("ids are handed out in turn").isNotEqualTo(ch.id());
     }
 
@@ -161,18 +176,51 @@ class UpstreamConnectionFramesTest {
         Peer peer = new Peer();
         UpstreamChannel ch = up.openChannel(peer);
         ch.output();
-        take(up.socketOutput());
+        take(up.stagedOutput());
         ch.close(ReplyCodes.REPLY_SUCCESS, "client closed");
-        assertThat(methodsIn(take(up.socketOutput()))).containsExactly(ch.id() + ":20.40");
+        assertThat(methodsIn(take(up.stagedOutput()))).containsExactly(ch.id() + ":20.40");
         brokerSends(Frames.method(ch.id(), Frames.CHANNEL, 40, Frames.args().shortInt(406).shortstr("PRECONDITION_FAILED")
                 .shortInt(60).shortInt(40).bytes()));
         assertThat(peer.seen).containsExactly("closed 406");
-        assertThat(methodsIn(take(up.socketOutput()))).as("the broker's Close is answered").containsExactly(ch.id() + ":20.41");
+        assertThat(methodsIn(take(up.stagedOutput()))).as("the broker's Close is answered").containsExactly(ch.id() + ":20.41");
         assertThat(up.channels().used()).as("the id is held back: a CloseOk for our Close may still come").isEqualTo(1);
         assertThat(up.openChannel(new Peer()).id()).isNotEqualTo(ch.id());
         brokerSends(Frames.method(ch.id(), Frames.CHANNEL, 41, new byte[0]));
         assertThat(peer.seen).as("the late CloseOk reaches nobody").containsExactly("closed 406");
         assertThat(up.channels().used()).as("it came: only the other channel holds an id now").isEqualTo(1);
+    }
+
+    @Test
+    void aClientWithLittleQueuedGoesOnWhileTheOneThatFilledTheOutputPauses() {
+        long max = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build().limits().maxUpstreamOutputBytes();
+        UpstreamChannel bulk = up.openChannel(new OwnedPeer("bulk client"));
+        UpstreamChannel small = up.openChannel(new OwnedPeer("small client"));
+        ByteBuffer body = ByteBuffer.allocate(128 * 1024);
+        for (long queued = 0; queued <= max; queued += body.capacity()) {
+            io.amqproxy.impl.codec.FrameWriter.frame(bulk.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, bulk.id(),
+                    body, 0, body.capacity());
+        }
+        io.amqproxy.impl.codec.FrameWriter.frame(small.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, small.id(),
+                body, 0, 16);
+
+        assertThat(up.isCongested()).isTrue();
+        assertThat(up.isCongestedFor("bulk client")).as("the client that filled it waits").isTrue();
+        assertThat(up.isCongestedFor("small client")).as("its neighbour goes on, as with a connection of its own")
+                .isFalse();
+    }
+
+    @Test
+    void pastTwiceTheOutputLimitEveryClientPauses() {
+        long max = AmqProxy.builder().upstream("amqp://127.0.0.1:1").build().limits().maxUpstreamOutputBytes();
+        UpstreamChannel bulk = up.openChannel(new OwnedPeer("bulk client"));
+        ByteBuffer body = ByteBuffer.allocate(128 * 1024);
+        for (long queued = 0; queued <= 2 * max; queued += body.capacity()) {
+            io.amqproxy.impl.codec.FrameWriter.frame(bulk.output(), io.amqproxy.impl.codec.Frames.TYPE_BODY, bulk.id(),
+                    body, 0, body.capacity());
+        }
+        assertThat(up.isCongestedFor("small client")).as("memory stays bounded: everyone waits").isTrue();
+        up.stagedOutput().clear();
+        assertThat(up.isCongestedFor("bulk client")).as("drained").isFalse();
     }
 
     @Test
