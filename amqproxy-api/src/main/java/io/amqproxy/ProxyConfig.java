@@ -505,8 +505,9 @@ public final class ProxyConfig {
         }
 
         /**
-         * Output queued for one broker connection past which the proxy stops reading the clients that feed it,
-         * until half of it has drained.
+         * Output queued for one broker connection past which the proxy stops reading the clients that hold more
+         * than a quarter of it, until half of it has drained; past twice this it stops reading every client of
+         * that connection, so the queue stays below about twice this (plus one read per client).
          *
          * @param bytes at least {@link #frameMax(int)}, 8 MiB by default
          * @return this builder
