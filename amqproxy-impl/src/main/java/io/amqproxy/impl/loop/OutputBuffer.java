@@ -141,6 +141,10 @@ public final class OutputBuffer {
      * boundaries without consuming anything; for a reader that walks the frames queued here.
      */
     public int peekInt(long offset) {
+        ByteBuffer first = chunks.peekFirst();
+        if (first != null && offset + 4 <= first.remaining()) {
+            return first.getInt(first.position() + (int) offset); // the usual case, read without an iterator
+        }
         int v = 0;
         int got = 0;
         long skip = offset;
@@ -303,10 +307,10 @@ public final class OutputBuffer {
 
     /** Drops everything queued and returns the chunks to the pool. */
     public void clear() {
-        for (ByteBuffer c : chunks) {
+        // polled, not iterated: an iterator is an allocation on the publish path when the JIT does not remove it
+        for (ByteBuffer c = chunks.pollFirst(); c != null; c = chunks.pollFirst()) {
             pool.release(c);
         }
-        chunks.clear();
         tail = null;
         size = 0;
     }
