@@ -1,6 +1,12 @@
 package io.amqproxy.impl.upstream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 
 /**
  * How much the kernel may hold of what an upstream connection writes (its socket's SO_SNDBUF). The proxy's own
@@ -18,7 +24,21 @@ final class SendBufferSizing {
     /** The buffer set for a broker on this machine: one frame of the usual frame_max (the kernel doubles it). */
     static final int LOOPBACK_BYTES = 128 * 1024;
 
+    private static final Logger log = LoggerFactory.getLogger(SendBufferSizing.class);
+
     private SendBufferSizing() {
+    }
+
+    /** Sets {@code socket}'s SO_SNDBUF as {@link #forBroker} says for {@code broker}; a refusal is only logged. */
+    static void apply(SocketChannel socket, InetSocketAddress broker) {
+        int bytes = forBroker(broker);
+        if (bytes > 0) {
+            try {
+                socket.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
+            } catch (IOException | RuntimeException e) {
+                log.debug("SO_SNDBUF {} not set for the connection to {}: {}", bytes, broker, e.toString());
+            }
+        }
     }
 
     /** The SO_SNDBUF to set for a connection to {@code broker}, or 0 to leave the kernel's autotuning on. */

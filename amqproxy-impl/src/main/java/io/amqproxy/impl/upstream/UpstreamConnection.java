@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -34,11 +33,6 @@ import java.util.List;
 public final class UpstreamConnection extends NioEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
-    /**
-     * What one write takes from the channels' lanes at most (whole frames, so a little more): small, so that a frame
-     * queued a moment later is not stuck behind much, and large enough for few writes per round.
-     */
-    private static final long STAGE_BYTES = 128 * 1024;
 
     enum State { OPENING, OPEN, CLOSING, CLOSED }
 
@@ -53,10 +47,8 @@ public final class UpstreamConnection extends NioEndpoint {
     /** The client's {@code connection_name}, for a connection of its own (faithful mode). */
     private final String clientConnectionName;
     private Credentials credentials;
-    /** What clients queue before the connection is open; moved to the socket's output once it is. */
-    private final OutputBuffer pending;
-    /** The channels' frames, each channel in a lane of its own, taken fairly before each write. */
-    private final FairUpstreamOutput lanes;
+    /** What clients queue before the open, and the channels' lanes after it. */
+    private final UpstreamBacklog backlog;
     private final UpstreamChannels channels;
     final AttachedClients clients;
     private final BrokerFrames frames;
@@ -75,8 +67,7 @@ public final class UpstreamConnection extends NioEndpoint {
         this.handshake = new BrokerHandshake(this, id, ctx, pool, nodes, clientConnectionName);
         this.nodes = nodes;
         this.clientConnectionName = clientConnectionName;
-        this.pending = new OutputBuffer(ctx.loop.pool());
-        this.lanes = new FairUpstreamOutput(ctx.loop.pool());
+        this.backlog = new UpstreamBacklog(ctx.loop.pool(), ctx.config.limits().maxUpstreamOutputBytes());
         this.channels = new UpstreamChannels(this, ctx);
         this.clients = new AttachedClients(pool);
         this.frames = new BrokerFrames(this, ctx);
@@ -158,7 +149,7 @@ public final class UpstreamConnection extends NioEndpoint {
             return;
         }
         interest(SelectionKey.OP_READ);
-        sizeSendBuffer();
+        SendBufferSizing.apply(socket, handshake.address());
         handshake.start(out);
         markDirty();
     }
@@ -202,21 +193,9 @@ public final class UpstreamConnection extends NioEndpoint {
         markDirty();
     }
 
-    /** Bounds the kernel's send buffer when the broker is on this machine ({@link SendBufferSizing}). */
-    private void sizeSendBuffer() {
-        int bytes = SendBufferSizing.forBroker(handshake.address());
-        if (bytes > 0) {
-            try {
-                socket.setOption(StandardSocketOptions.SO_SNDBUF, bytes);
-            } catch (IOException | RuntimeException e) {
-                log.debug("upstream #{}: SO_SNDBUF {} not set: {}", id, bytes, e.toString());
-            }
-        }
-    }
-
     private void opened() {
         state = State.OPEN;
-        out.append(pending);
+        backlog.opened(out);
         markDirty();
         channels.opened();
         lifetime.opened(ctx.loop.now());
@@ -280,36 +259,22 @@ public final class UpstreamConnection extends NioEndpoint {
 
     /** Where clients queue frames: the socket's buffer once open, a holding buffer before. */
     public OutputBuffer output() {
-        return state == State.OPEN ? out : pending;
+        return state == State.OPEN ? out : backlog.beforeOpen();
     }
 
     /** Whether the broker side is so far behind that clients feeding it should pause. */
     public boolean isCongested() {
-        return backlog() > ctx.config.limits().maxUpstreamOutputBytes();
+        return backlog.congested(queuedBytes());
     }
 
-    /**
-     * Whether {@code client} (as its channels name it, {@link ChannelPeer#owner()}) should pause feeding this
-     * connection: the connection is past its output limit and the
-     * client holds more than a quarter of that in its channels' lanes, or the connection is past twice its limit.
-     * A neighbour with little queued goes on while a bulk publisher waits, as each would with a TCP connection of
-     * its own; memory stays bounded by twice the limit (plus a read per client).
-     */
+    /** Whether {@code client} should pause feeding this connection ({@link UpstreamBacklog#congestedFor}). */
     public boolean isCongestedFor(Object client) {
-        long max = ctx.config.limits().maxUpstreamOutputBytes();
-        long backlog = backlog();
-        return backlog > max && (backlog > 2 * max || lanes.bytesOf(client) > max / 4);
-    }
-
-    /** Bytes queued for the broker: the socket's buffer, what shaping holds, the lanes, and what waits for the open. */
-    private long backlog() {
-        return queuedBytes() + pending.size() + lanes.size();
+        return backlog.congestedFor(client, queuedBytes());
     }
 
     /** The lane for a frame of {@code ch}, fairly interleaved with the other channels' ({@link FairUpstreamOutput}). */
     OutputBuffer laneFor(UpstreamChannel ch) {
-        ChannelPeer peer = ch.peer();
-        return lanes.lane(ch.id(), peer == null ? null : peer.owner());
+        return backlog.laneFor(ch);
     }
 
     /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
@@ -376,7 +341,7 @@ public final class UpstreamConnection extends NioEndpoint {
      */
     OutputBuffer stagedOutput() {
         if (state == State.OPEN) {
-            out.addFrameCount(lanes.drainAll(out));
+            backlog.drainAll(out);
         }
         return out;
     }
@@ -403,7 +368,7 @@ public final class UpstreamConnection extends NioEndpoint {
     protected void onBytesWritten(long n) {
         ctx.metrics.bytesToUpstream += n;
         ctx.metrics.framesToUpstream += out.takeFrameCount();
-        if (backlog() <= ctx.config.limits().maxUpstreamOutputBytes() / 2) {
+        if (backlog.drained(queuedBytes())) {
             clients.resumeStalled();
         }
     }
@@ -411,13 +376,13 @@ public final class UpstreamConnection extends NioEndpoint {
     @Override
     protected void refillOutput() {
         if (state == State.OPEN) {
-            out.addFrameCount(lanes.fill(out, STAGE_BYTES));
+            backlog.fill(out);
         }
     }
 
     @Override
     protected boolean hasMoreOutput() {
-        return state == State.OPEN && !lanes.isEmpty();
+        return state == State.OPEN && backlog.lanesHoldFrames();
     }
 
     @Override
@@ -448,7 +413,7 @@ public final class UpstreamConnection extends NioEndpoint {
             pool.remove(this);
             state = State.CLOSING;
             lifetime.closing(ctx.loop.now());
-            out.addFrameCount(lanes.drainAll(out)); // what the channels queued goes before the Close, as it always did
+            backlog.drainAll(out); // what the channels queued goes before the Close, as it always did
             ctx.writer.connectionClose(out, ReplyCodes.REPLY_SUCCESS, why, 0);
             markDirty();
             log.info("upstream #{} ({}) closing: {}", id, credentials, why);
@@ -480,8 +445,7 @@ public final class UpstreamConnection extends NioEndpoint {
         }
         List<UpstreamClient> users = clients.takeAll();
         channels.removeAll();
-        pending.clear();
-        lanes.clear();
+        backlog.clear();
         // the CloseOk (or Close) just queued is worth a try before the socket goes
         flushQuietly();
         closeSocket();
@@ -537,7 +501,7 @@ public final class UpstreamConnection extends NioEndpoint {
             state = State.CLOSED;
             pool.remove(this);
         }
-        lanes.clear();
+        backlog.clearLanes();
         clients.connectionGone();
     }
 
