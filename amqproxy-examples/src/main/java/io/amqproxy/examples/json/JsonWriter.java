@@ -88,6 +88,16 @@ public final class JsonWriter {
     /** A string with its quotes. */
     private static void string(String s, StringBuilder out) {
         out.append('"');
+        escape(s, out);
+        out.append('"');
+    }
+
+    /**
+     * Appends {@code s} as the inside of a JSON string, without the quotes, as RFC 8259 asks: quote, backslash and
+     * every control character escaped, and a lone surrogate too, which UTF-8 cannot carry. Also used for the JSON
+     * log lines, which are written without building a tree.
+     */
+    public static void escape(String s, StringBuilder out) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -109,7 +119,6 @@ public final class JsonWriter {
                 }
             }
         }
-        out.append('"');
     }
 
     private static boolean pairedAt(String s, int i) {

@@ -1,5 +1,7 @@
 package io.amqproxy.examples.logging;
 
+import io.amqproxy.examples.json.JsonWriter;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -91,15 +93,15 @@ public enum LogFormat {
                 line.append("{\"time\":\"").append(time(millis));
                 line.append("\",\"level\":\"").append(level);
                 line.append("\",\"logger\":\"");
-                Json.escape(logger, line);
+                JsonWriter.escape(logger, line);
                 line.append("\",\"thread\":\"");
-                Json.escape(thread, line);
+                JsonWriter.escape(thread, line);
                 line.append("\",\"message\":\"");
-                Json.escape(message, line);
+                JsonWriter.escape(message, line);
                 line.append('"');
                 if (throwable != null) {
                     line.append(",\"exception\":\"");
-                    Json.escape(stackTrace(throwable), line);
+                    JsonWriter.escape(stackTrace(throwable), line);
                     line.append('"');
                 }
                 line.append("}\n");
