@@ -262,8 +262,12 @@ public final class UpstreamConnection extends NioEndpoint {
         return state == State.OPEN ? out : backlog.beforeOpen();
     }
 
-    /** Whether the broker side is so far behind that clients feeding it should pause. */
-    public boolean isCongested() {
+    /**
+     * Whether more than the output limit is queued for the broker, whoever queued it. The data path asks
+     * {@link #isCongestedFor} instead (since the output is fair, a client pauses only for its own share); tests read
+     * this beside it.
+     */
+    boolean isCongested() {
         return backlog.congested(queuedBytes());
     }
 
@@ -277,7 +281,7 @@ public final class UpstreamConnection extends NioEndpoint {
         return backlog.laneFor(ch);
     }
 
-    /** Remembers a client paused because of {@link #isCongested()}; it is resumed when output drains. */
+    /** Remembers a client paused because of {@link #isCongestedFor}; it is resumed when output drains. */
     public void stall(UpstreamClient client) {
         clients.stall(client);
     }
